@@ -472,7 +472,7 @@ case("disc-max-dirs-exact", "`max_dirs_per_root: 4` with exactly 4 directories =
      runtime=runtime_with_scan("max_dirs_per_root: 4"))
 case("disc-max-dirs-counts-deep-dirs", "directories beyond max_depth still count towards max_dirs_per_root",
      {"skills/a/SKILL.md": md("name: aa\ndescription: d.\n"), "skills/a/x/y/f.txt": b"x\n"},
-     runtime=runtime_with_scan("max_depth: 1, max_dirs_per_root: 3"))
+     runtime=runtime_with_scan("max_depth: 1, max_dirs_per_root: 2"))
 case("disc-disabled-space", "disabled space is not scanned", one(VALID),
      runtime=DEFAULT_RUNTIME.replace("sources: [fs]}", "sources: [fs], enabled: false}"))
 case("disc-space-unknown-source", "space references an unknown source id => scan-time config error, nothing scanned",
@@ -481,7 +481,7 @@ case("disc-disabled-space-unknown-source", "a disabled space with an unknown sou
      one(VALID),
      runtime=("skills:\n  spaces:\n"
               '    - {id: main, namespace: "acme:docs", sources: [fs]}\n'
-              '    - {id: off, namespace: "acme:off", sources: [nope], enabled: false}\n'
+              '    - {id: disabled, namespace: "acme:off", sources: [nope], enabled: false}\n'
               "  sources:\n"
               "    - {id: fs, type: filesystem, options: {root: skills}}\n"))
 case("disc-unknown-source-type", "unknown source type => scan-time config error", one(VALID),
@@ -529,6 +529,8 @@ cfg("cfg-skills-typo-soruces", "misspelt `skills.soruces` => CLI_CONFIG_INVALID"
     DEFAULT_RUNTIME.replace("  sources:\n", "  soruces:\n"))
 cfg("cfg-skills-null", "`skills: null` => CLI_CONFIG_INVALID", "skills: null\n")
 cfg("cfg-space-id-int", "`spaces[].id: 123` => CLI_CONFIG_INVALID", DEFAULT_RUNTIME.replace("id: main", "id: 123"))
+cfg("cfg-space-id-off", "unquoted `id: off` is a YAML 1.1 bool => CLI_CONFIG_INVALID",
+    DEFAULT_RUNTIME.replace("id: main", "id: off"))
 cfg("cfg-enabled-string-yes", "`enabled: \"yes\"` is accepted (lax bool)",
     DEFAULT_RUNTIME.replace("sources: [fs]}", 'sources: [fs], enabled: "yes"}'))
 cfg("cfg-enabled-string-no", "`enabled: \"no\"` is accepted as false (lax bool)",
