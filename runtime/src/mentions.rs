@@ -96,7 +96,11 @@ fn longest_name_prefix(s: &[u8]) -> Option<usize> {
     if !s.first().is_some_and(|&b| is_alnum(b)) {
         return None;
     }
-    let run = s.iter().take(MAX_TOKEN_LEN).take_while(|&&b| is_name_char(b)).count();
+    let run = s
+        .iter()
+        .take(MAX_TOKEN_LEN)
+        .take_while(|&&b| is_name_char(b))
+        .count();
     (2..=run).rev().find(|&len| is_alnum(s[len - 1]))
 }
 
@@ -168,7 +172,11 @@ fn ascii(text: &[u8], r: TextRange) -> String {
 pub fn parse_single(value: &str) -> Option<Mention> {
     let s = python_strip(value);
     let mut ms = extract(s.as_bytes());
-    if ms.len() == 1 && ms[0].range == TextRange::new(0, s.len()) { ms.pop() } else { None }
+    if ms.len() == 1 && ms[0].range == TextRange::new(0, s.len()) {
+        ms.pop()
+    } else {
+        None
+    }
 }
 
 /// `^[a-z0-9][a-z0-9_-]{0,62}[a-z0-9]$` — the skill-name slug rule (§1.5).
@@ -270,7 +278,9 @@ pub fn near_misses(text: &[u8]) -> Vec<NearMiss> {
     while let Some(found) = memchr::memchr(b'$', &text[i..]) {
         let start = i + found;
         i = start + 1;
-        let Some(c) = lenient_candidate(text, start) else { continue };
+        let Some(c) = lenient_candidate(text, start) else {
+            continue;
+        };
         let strict_here = strict.remove(&start);
         if let Some(miss) = classify(text, start, &c, strict_here) {
             i = miss.range.end.max(i);
@@ -323,7 +333,12 @@ fn lenient_candidate(text: &[u8], dollar: usize) -> Option<Candidate> {
     if d == name_start {
         return None;
     }
-    Some(Candidate { open, ns: TextRange::new(ns_start, close), close, name: TextRange::new(name_start, d) })
+    Some(Candidate {
+        open,
+        ns: TextRange::new(ns_start, close),
+        close,
+        name: TextRange::new(name_start, d),
+    })
 }
 
 fn classify(
@@ -357,7 +372,11 @@ fn classify(
         NearMissKind::StrayBracket
     } else {
         // The strict matcher reads exactly this token: nothing to report.
-        debug_assert!(strict.as_ref().is_some_and(|(m, d)| !d && m.name_range == c.name));
+        debug_assert!(
+            strict
+                .as_ref()
+                .is_some_and(|(m, d)| !d && m.name_range == c.name)
+        );
         return None;
     };
     let extracted = match strict {
@@ -371,7 +390,12 @@ fn classify(
         _ => None,
     };
     let suggestion = suggest(ns, name);
-    Some(NearMiss { range: TextRange::new(dollar, full_end), kind, extracted, suggestion })
+    Some(NearMiss {
+        range: TextRange::new(dollar, full_end),
+        kind,
+        extracted,
+        suggestion,
+    })
 }
 
 fn namespace_problem(ns: &[u8]) -> Option<NearMissKind> {
@@ -396,7 +420,9 @@ fn namespace_problem(ns: &[u8]) -> Option<NearMissKind> {
 /// A best-effort corrected mention: lowercase, `_` → `-` in segments, trailing punctuation
 /// trimmed. Returned only when the result is a valid full token.
 fn suggest(ns: &[u8], name: &[u8]) -> Option<String> {
-    let ns = String::from_utf8_lossy(ns).to_ascii_lowercase().replace('_', "-");
+    let ns = String::from_utf8_lossy(ns)
+        .to_ascii_lowercase()
+        .replace('_', "-");
     let ns: Vec<&str> = ns.split(':').map(|s| s.trim_matches('-')).collect();
     let ns = ns.join(":");
     let name = String::from_utf8_lossy(name).to_ascii_lowercase();
@@ -410,7 +436,10 @@ mod tests {
     use super::*;
 
     fn pairs(text: &str) -> Vec<(String, String)> {
-        extract(text.as_bytes()).into_iter().map(|m| (m.namespace, m.skill_name)).collect()
+        extract(text.as_bytes())
+            .into_iter()
+            .map(|m| (m.namespace, m.skill_name))
+            .collect()
     }
 
     #[test]
@@ -439,7 +468,12 @@ mod tests {
 
     #[test]
     fn near_miss_kinds() {
-        let kinds = |t: &str| near_misses(t.as_bytes()).into_iter().map(|n| n.kind).collect::<Vec<_>>();
+        let kinds = |t: &str| {
+            near_misses(t.as_bytes())
+                .into_iter()
+                .map(|n| n.kind)
+                .collect::<Vec<_>>()
+        };
         assert_eq!(kinds("$ [web].ab"), [NearMissKind::SpaceAfterDollar]);
         assert_eq!(kinds("$[web] .ab"), [NearMissKind::SpaceAroundDot]);
         assert_eq!(kinds("$[Web].ab"), [NearMissKind::UppercaseNamespace]);
@@ -448,8 +482,14 @@ mod tests {
         assert_eq!(kinds("$[web].pyThon"), [NearMissKind::UppercaseName]);
         assert_eq!(kinds("$[web].ab- x"), [NearMissKind::TrailingPunctuation]);
         assert_eq!(kinds("[$[web].ab]"), [NearMissKind::StrayBracket]);
-        assert_eq!(kinds("$[a:b:c:d:e:f:g:h].ab")[0], NearMissKind::ShortSegment);
-        assert_eq!(kinds("$[aa:bb:cc:dd:ee:ff:gg:hh].ab"), [NearMissKind::TooManySegments]);
+        assert_eq!(
+            kinds("$[a:b:c:d:e:f:g:h].ab")[0],
+            NearMissKind::ShortSegment
+        );
+        assert_eq!(
+            kinds("$[aa:bb:cc:dd:ee:ff:gg:hh].ab"),
+            [NearMissKind::TooManySegments]
+        );
         assert_eq!(kinds("$[web_app].ab"), [NearMissKind::BadSegmentChar]);
         assert!(kinds("$[web]\\.ab $[web].ab. $[web].ab, $PATH $ [ -f x ]").is_empty());
         let m = &near_misses(b"$[web].pyThon")[0];

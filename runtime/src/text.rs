@@ -75,7 +75,10 @@ impl LineIndex {
             }
             i += 1;
         }
-        Self { line_starts, len: text.len() }
+        Self {
+            line_starts,
+            len: text.len(),
+        }
     }
 
     pub fn line_count(&self) -> usize {
@@ -110,7 +113,11 @@ impl LineIndex {
         let line = self.line_of(offset);
         let start = self.line_start(line);
         let prefix = &text[start..offset];
-        LineCol { line: line as u32, utf8: prefix.len() as u32, utf16: utf16_len(prefix) as u32 }
+        LineCol {
+            line: line as u32,
+            utf8: prefix.len() as u32,
+            utf16: utf16_len(prefix) as u32,
+        }
     }
 
     pub fn source_range(&self, text: &[u8], range: TextRange) -> SourceRange {
@@ -136,7 +143,11 @@ impl LineIndex {
                 break;
             }
             units += ch.len_utf16();
-            byte += if ch == char::REPLACEMENT_CHARACTER { 1 } else { ch.len_utf8() };
+            byte += if ch == char::REPLACEMENT_CHARACTER {
+                1
+            } else {
+                ch.len_utf8()
+            };
         }
         byte.min(content.end)
     }
@@ -174,7 +185,14 @@ mod tests {
         let text = b"a\nb\r\nc\rd";
         let idx = LineIndex::new(text);
         assert_eq!(idx.line_count(), 4);
-        assert_eq!(idx.line_col(text, 7), LineCol { line: 3, utf8: 0, utf16: 0 });
+        assert_eq!(
+            idx.line_col(text, 7),
+            LineCol {
+                line: 3,
+                utf8: 0,
+                utf16: 0
+            }
+        );
         assert_eq!(idx.line_content(text, 1), TextRange::new(2, 3));
     }
 
@@ -183,7 +201,14 @@ mod tests {
         let text = "x😀日y".as_bytes();
         let idx = LineIndex::new(text);
         let y = text.len() - 1;
-        assert_eq!(idx.line_col(text, y), LineCol { line: 0, utf8: 8, utf16: 4 });
+        assert_eq!(
+            idx.line_col(text, y),
+            LineCol {
+                line: 0,
+                utf8: 8,
+                utf16: 4
+            }
+        );
         assert_eq!(idx.offset_of_utf16(text, 0, 4), y);
         assert_eq!(idx.offset_of_utf16(text, 0, 99), text.len());
         assert_eq!(idx.offset_of_utf16(text, 9, 0), text.len());

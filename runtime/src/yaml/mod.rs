@@ -35,9 +35,19 @@ impl Style {
 
 #[derive(Debug, Clone)]
 pub enum NodeKind {
-    Scalar { value: String, style: Style, tag: Option<String> },
-    Seq { items: Vec<NodeId>, tag: Option<String> },
-    Map { entries: Vec<(NodeId, NodeId)>, tag: Option<String> },
+    Scalar {
+        value: String,
+        style: Style,
+        tag: Option<String>,
+    },
+    Seq {
+        items: Vec<NodeId>,
+        tag: Option<String>,
+    },
+    Map {
+        entries: Vec<(NodeId, NodeId)>,
+        tag: Option<String>,
+    },
     /// An alias; the id is the anchored node it names.
     Alias(NodeId),
 }
@@ -110,7 +120,9 @@ impl YamlDoc {
     pub fn kind(&self, id: NodeId) -> ScalarKind {
         let id = self.target(id);
         match &self.node(id).kind {
-            NodeKind::Scalar { value, style, tag } => scalar::kind_of(value, *style, tag.as_deref()),
+            NodeKind::Scalar { value, style, tag } => {
+                scalar::kind_of(value, *style, tag.as_deref())
+            }
             NodeKind::Seq { tag, .. } => match tag.as_deref() {
                 Some(t) if t.ends_with(":set") => ScalarKind::Set,
                 _ => ScalarKind::Seq,
@@ -163,7 +175,9 @@ impl YamlDoc {
     /// duplicate string keys only the last kept (Python dict semantics). `None` if not a map.
     pub fn entries(&self, id: NodeId) -> Option<Vec<Entry>> {
         let id = self.target(id);
-        let NodeKind::Map { .. } = self.node(id).kind else { return None };
+        let NodeKind::Map { .. } = self.node(id).kind else {
+            return None;
+        };
         let mut flat = Vec::new();
         self.flatten(id, &mut flat, 0);
         let mut out: Vec<Entry> = Vec::with_capacity(flat.len());
@@ -189,7 +203,9 @@ impl YamlDoc {
     }
 
     fn flatten(&self, id: NodeId, out: &mut Vec<Entry>, depth: usize) {
-        let NodeKind::Map { entries, .. } = &self.node(id).kind else { return };
+        let NodeKind::Map { entries, .. } = &self.node(id).kind else {
+            return;
+        };
         if depth > 32 {
             return;
         }
@@ -252,15 +268,21 @@ impl YamlDoc {
                 NodeKind::Scalar { value, style, tag } => {
                     scalar::check_construct(value, *style, tag.as_deref(), node.span)?
                 }
-                NodeKind::Seq { tag, .. } => check_collection_tag(tag.as_deref(), "seq", node.span)?,
+                NodeKind::Seq { tag, .. } => {
+                    check_collection_tag(tag.as_deref(), "seq", node.span)?
+                }
                 NodeKind::Map { entries, tag } => {
                     check_collection_tag(tag.as_deref(), "map", node.span)?;
                     for &(k, v) in entries {
                         let kt = self.target(k);
-                        if matches!(self.node(kt).kind, NodeKind::Seq { .. } | NodeKind::Map { .. }) {
+                        if matches!(
+                            self.node(kt).kind,
+                            NodeKind::Seq { .. } | NodeKind::Map { .. }
+                        ) {
                             return Err(LoadProblem::YamlError(YamlError {
                                 range: self.span(k),
-                                message: "found unhashable key (a list or mapping used as a key)".into(),
+                                message: "found unhashable key (a list or mapping used as a key)"
+                                    .into(),
                             }));
                         }
                         if self.kind(k) == ScalarKind::Merge {
@@ -301,7 +323,11 @@ impl YamlDoc {
     }
 }
 
-fn check_collection_tag(tag: Option<&str>, default: &str, span: TextRange) -> Result<(), LoadProblem> {
+fn check_collection_tag(
+    tag: Option<&str>,
+    default: &str,
+    span: TextRange,
+) -> Result<(), LoadProblem> {
     let Some(tag) = tag else { return Ok(()) };
     let known = [
         "tag:yaml.org,2002:seq",
@@ -334,7 +360,11 @@ struct Offsets<'a> {
 
 impl<'a> Offsets<'a> {
     fn new(text: &'a str) -> Self {
-        Self { text, ascii: text.is_ascii(), cursor: (0, 0) }
+        Self {
+            text,
+            ascii: text.is_ascii(),
+            cursor: (0, 0),
+        }
     }
     fn byte(&mut self, char_index: usize) -> usize {
         if self.ascii {
@@ -363,8 +393,18 @@ impl<'a> Offsets<'a> {
 }
 
 enum Open {
-    Seq { start: usize, items: Vec<NodeId>, tag: Option<String>, id: NodeId },
-    Map { start: usize, entries: Vec<NodeId>, tag: Option<String>, id: NodeId },
+    Seq {
+        start: usize,
+        items: Vec<NodeId>,
+        tag: Option<String>,
+        id: NodeId,
+    },
+    Map {
+        start: usize,
+        entries: Vec<NodeId>,
+        tag: Option<String>,
+        id: NodeId,
+    },
 }
 
 fn tag_string(tag: Option<std::borrow::Cow<'_, saphyr_parser::Tag>>) -> Option<String> {
@@ -393,19 +433,43 @@ fn parse_syntax(text: &str, base: usize) -> Result<YamlDoc, YamlError> {
     if let Some((i, c)) = text.char_indices().find(|&(_, c)| !is_pyyaml_printable(c)) {
         return Err(YamlError {
             range: TextRange::new(base + i, base + i + c.len_utf8()),
-            message: format!("unacceptable character #x{:04x}: special characters are not allowed", c as u32),
+            message: format!(
+                "unacceptable character #x{:04x}: special characters are not allowed",
+                c as u32
+            ),
         });
     }
+    // PyYAML (YAML 1.1) also breaks lines at NEL, LS and PS; YAML 1.2 parsers do not. Each is
+    // one character, so replacing them with `\n` keeps saphyr's character indices valid for
+    // the original text.
+    let translated: std::borrow::Cow<str> = if text.contains(['\u{85}', '\u{2028}', '\u{2029}']) {
+        text.chars()
+            .map(|c| {
+                if matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}') {
+                    '\n'
+                } else {
+                    c
+                }
+            })
+            .collect::<String>()
+            .into()
+    } else {
+        text.into()
+    };
     // saphyr-parser is not expected to panic, but a malformed file must never take the
     // process down: treat a panic as a syntax error at the start.
-    let parsed = std::panic::catch_unwind(|| parse_events(text, base));
+    let parsed = std::panic::catch_unwind(|| parse_events(&translated, text, base));
     parsed.unwrap_or_else(|_| {
-        Err(YamlError { range: TextRange::empty(base), message: "YAML parser failure".into() })
+        Err(YamlError {
+            range: TextRange::empty(base),
+            message: "YAML parser failure".into(),
+        })
     })
 }
 
-fn parse_events(text: &str, base: usize) -> Result<YamlDoc, YamlError> {
-    let mut offsets = Offsets::new(text);
+/// `text` is what the parser reads; `original` (same characters count) is what spans index.
+fn parse_events(text: &str, original: &str, base: usize) -> Result<YamlDoc, YamlError> {
+    let mut offsets = Offsets::new(original);
     let mut parser = Parser::new_from_str(text);
     let mut doc = YamlDoc::default();
     let mut stack: Vec<Open> = Vec::new();
@@ -432,7 +496,9 @@ fn parse_events(text: &str, base: usize) -> Result<YamlDoc, YamlError> {
                 if documents > 1 {
                     return Err(YamlError {
                         range,
-                        message: "expected a single document in the stream, but found another document".into(),
+                        message:
+                            "expected a single document in the stream, but found another document"
+                                .into(),
                     });
                 }
             }
@@ -444,7 +510,15 @@ fn parse_events(text: &str, base: usize) -> Result<YamlDoc, YamlError> {
                     ScalarStyle::Literal => Style::Literal,
                     ScalarStyle::Folded => Style::Folded,
                 };
-                let id = push(&mut doc, NodeKind::Scalar { value: value.into_owned(), style, tag: tag_string(tag) }, range);
+                let id = push(
+                    &mut doc,
+                    NodeKind::Scalar {
+                        value: value.into_owned(),
+                        style,
+                        tag: tag_string(tag),
+                    },
+                    range,
+                );
                 if anchor > 0 {
                     anchors.insert(anchor, id);
                 }
@@ -452,28 +526,62 @@ fn parse_events(text: &str, base: usize) -> Result<YamlDoc, YamlError> {
             }
             Event::Alias(anchor) => {
                 let Some(&target) = anchors.get(&anchor) else {
-                    return Err(YamlError { range, message: "found undefined alias".into() });
+                    return Err(YamlError {
+                        range,
+                        message: "found undefined alias".into(),
+                    });
                 };
                 finished = Some(push(&mut doc, NodeKind::Alias(target), range));
             }
             Event::SequenceStart(anchor, tag) => {
-                let id = push(&mut doc, NodeKind::Seq { items: vec![], tag: None }, range);
+                let id = push(
+                    &mut doc,
+                    NodeKind::Seq {
+                        items: vec![],
+                        tag: None,
+                    },
+                    range,
+                );
                 if anchor > 0 {
                     anchors.insert(anchor, id);
                 }
-                stack.push(Open::Seq { start: range.start, items: vec![], tag: tag_string(tag), id });
+                stack.push(Open::Seq {
+                    start: range.start,
+                    items: vec![],
+                    tag: tag_string(tag),
+                    id,
+                });
                 doc.max_depth = doc.max_depth.max(stack.len());
             }
             Event::MappingStart(anchor, tag) => {
-                let id = push(&mut doc, NodeKind::Map { entries: vec![], tag: None }, range);
+                let id = push(
+                    &mut doc,
+                    NodeKind::Map {
+                        entries: vec![],
+                        tag: None,
+                    },
+                    range,
+                );
                 if anchor > 0 {
                     anchors.insert(anchor, id);
                 }
-                stack.push(Open::Map { start: range.start, entries: vec![], tag: tag_string(tag), id });
+                stack.push(Open::Map {
+                    start: range.start,
+                    entries: vec![],
+                    tag: tag_string(tag),
+                    id,
+                });
                 doc.max_depth = doc.max_depth.max(stack.len());
             }
             Event::SequenceEnd => {
-                if let Some(Open::Seq { start, items, tag, id, .. }) = stack.pop() {
+                if let Some(Open::Seq {
+                    start,
+                    items,
+                    tag,
+                    id,
+                    ..
+                }) = stack.pop()
+                {
                     let n = &mut doc.nodes[id as usize];
                     n.kind = NodeKind::Seq { items, tag };
                     n.span = TextRange::new(start, range.end.max(start));
@@ -481,10 +589,24 @@ fn parse_events(text: &str, base: usize) -> Result<YamlDoc, YamlError> {
                 }
             }
             Event::MappingEnd => {
-                if let Some(Open::Map { start, entries, tag, id, .. }) = stack.pop() {
-                    let pairs = entries.chunks(2).filter(|c| c.len() == 2).map(|c| (c[0], c[1])).collect();
+                if let Some(Open::Map {
+                    start,
+                    entries,
+                    tag,
+                    id,
+                    ..
+                }) = stack.pop()
+                {
+                    let pairs = entries
+                        .chunks(2)
+                        .filter(|c| c.len() == 2)
+                        .map(|c| (c[0], c[1]))
+                        .collect();
                     let n = &mut doc.nodes[id as usize];
-                    n.kind = NodeKind::Map { entries: pairs, tag };
+                    n.kind = NodeKind::Map {
+                        entries: pairs,
+                        tag,
+                    };
                     n.span = TextRange::new(start, range.end.max(start));
                     finished = Some(id);
                 }
@@ -524,17 +646,28 @@ mod tests {
 
     #[test]
     fn merge_keys_and_duplicates_follow_pyyaml() {
-        let doc = parse("base: &b {name: a, description: d}\nm:\n  <<: *b\n  name: c\n  name: e\n", 0).unwrap();
+        let doc = parse(
+            "base: &b {name: a, description: d}\nm:\n  <<: *b\n  name: c\n  name: e\n",
+            0,
+        )
+        .unwrap();
         let m = doc.get(doc.root().unwrap(), "m").unwrap().value;
         assert_eq!(doc.as_str(doc.get(m, "name").unwrap().value), Some("e"));
-        assert_eq!(doc.as_str(doc.get(m, "description").unwrap().value), Some("d"));
+        assert_eq!(
+            doc.as_str(doc.get(m, "description").unwrap().value),
+            Some("d")
+        );
     }
 
     #[test]
     fn alias_bomb_is_cheap() {
         let mut y = String::from("a: &a [x, x, x, x, x, x, x, x, x]\n");
         for i in 0..20 {
-            let prev = if i == 0 { "a".to_string() } else { format!("l{}", i - 1) };
+            let prev = if i == 0 {
+                "a".to_string()
+            } else {
+                format!("l{}", i - 1)
+            };
             y.push_str(&format!("l{i}: &l{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
         }
         let doc = parse(&y, 0).unwrap();
@@ -550,9 +683,14 @@ mod tests {
     #[test]
     fn reader_rejects_control_characters() {
         assert!(parse("name: a\u{1}b\n", 0).is_err());
-        let nested: String = (1..600).map(|i| format!("{}a:\n", "  ".repeat(i))).collect();
+        let nested: String = (1..600)
+            .map(|i| format!("{}a:\n", "  ".repeat(i)))
+            .collect();
         let deep = format!("name:\n{nested}{}x", "  ".repeat(600));
-        assert!(matches!(parse(&deep, 0).unwrap().check_construct(), Err(LoadProblem::Crash(_))));
+        assert!(matches!(
+            parse(&deep, 0).unwrap().check_construct(),
+            Err(LoadProblem::Crash(_))
+        ));
         assert!(parse("a: 1\n---\nb: 2\n", 0).is_err());
     }
 }

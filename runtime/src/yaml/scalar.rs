@@ -61,7 +61,10 @@ macro_rules! re {
     };
 }
 
-re!(BOOL, r"^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$");
+re!(
+    BOOL,
+    r"^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$"
+);
 re!(
     FLOAT,
     r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
@@ -86,7 +89,9 @@ pub fn resolve_plain(value: &str) -> ScalarKind {
     let first = value.chars().next();
     let candidates: &[ScalarKind] = match first {
         None => &[ScalarKind::Null],
-        Some('y' | 'Y' | 'n' | 'N' | 't' | 'T' | 'f' | 'F' | 'o' | 'O') => &[ScalarKind::Bool, ScalarKind::Null],
+        Some('y' | 'Y' | 'n' | 'N' | 't' | 'T' | 'f' | 'F' | 'o' | 'O') => {
+            &[ScalarKind::Bool, ScalarKind::Null]
+        }
         Some('-' | '+' | '0'..='9') => &[ScalarKind::Float, ScalarKind::Int, ScalarKind::Timestamp],
         Some('.') => &[ScalarKind::Float],
         Some('<') => &[ScalarKind::Merge],
@@ -134,38 +139,70 @@ pub fn kind_of(value: &str, style: Style, tag: Option<&str>) -> ScalarKind {
 
 /// What `SafeConstructor` does with a scalar: fine, a `YAMLError` (the runtime fails open), or
 /// a plain Python exception (the runtime's scan crashes).
-pub fn check_construct(value: &str, style: Style, tag: Option<&str>, span: TextRange) -> Result<(), LoadProblem> {
-    let yaml_err = |message: String| Err(LoadProblem::YamlError(YamlError { range: span, message }));
-    let crash = |message: String| Err(LoadProblem::Crash(YamlError { range: span, message }));
+pub fn check_construct(
+    value: &str,
+    style: Style,
+    tag: Option<&str>,
+    span: TextRange,
+) -> Result<(), LoadProblem> {
+    let yaml_err = |message: String| {
+        Err(LoadProblem::YamlError(YamlError {
+            range: span,
+            message,
+        }))
+    };
+    let crash = |message: String| {
+        Err(LoadProblem::Crash(YamlError {
+            range: span,
+            message,
+        }))
+    };
     match kind_of(value, style, tag) {
         ScalarKind::Unknown => yaml_err(format!(
             "could not determine a constructor for the tag '{}'",
             tag.unwrap_or_default()
         )),
-        ScalarKind::Value => yaml_err("could not determine a constructor for the tag 'tag:yaml.org,2002:value' (a bare `=`)".into()),
+        ScalarKind::Value => yaml_err(
+            "could not determine a constructor for the tag 'tag:yaml.org,2002:value' (a bare `=`)"
+                .into(),
+        ),
         ScalarKind::Int => {
             if construct_int(value) {
                 Ok(())
             } else {
-                crash(format!("int('{value}') raises ValueError in PyYAML's constructor"))
+                crash(format!(
+                    "int('{value}') raises ValueError in PyYAML's constructor"
+                ))
             }
         }
         ScalarKind::Float => {
-            if tag.is_some() && !FLOAT.is_match(value) && value.replace('_', "").parse::<f64>().is_err() {
-                crash(format!("float('{value}') raises ValueError in PyYAML's constructor"))
+            if tag.is_some()
+                && !FLOAT.is_match(value)
+                && value.replace('_', "").parse::<f64>().is_err()
+            {
+                crash(format!(
+                    "float('{value}') raises ValueError in PyYAML's constructor"
+                ))
             } else {
                 Ok(())
             }
         }
-        ScalarKind::Bool if !BOOL.is_match(value) => crash(format!("'{value}' is not a YAML 1.1 boolean (KeyError in PyYAML's constructor)")),
+        ScalarKind::Bool if !BOOL.is_match(value) => crash(format!(
+            "'{value}' is not a YAML 1.1 boolean (KeyError in PyYAML's constructor)"
+        )),
         ScalarKind::Timestamp => match timestamp_problem(value) {
             None => Ok(()),
-            Some(why) => crash(format!("'{value}' looks like a timestamp but {why}: PyYAML raises ValueError")),
+            Some(why) => crash(format!(
+                "'{value}' looks like a timestamp but {why}: PyYAML raises ValueError"
+            )),
         },
         ScalarKind::Binary => {
             let compact: String = value.chars().filter(|c| !c.is_whitespace()).collect();
             if compact.len() % 4 == 0
-                && compact.trim_end_matches('=').chars().all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '/')
+                && compact
+                    .trim_end_matches('=')
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '/')
             {
                 Ok(())
             } else {
@@ -200,8 +237,15 @@ fn timestamp_problem(value: &str) -> Option<&'static str> {
     let Some(c) = TIMESTAMP_PARTS.captures(value) else {
         return Some("does not match the timestamp pattern");
     };
-    let num = |i: usize| c.get(i).map(|m| m.as_str().parse::<u32>().unwrap_or(u32::MAX));
-    let (year, month, day) = (num(1).unwrap_or(0), num(2).unwrap_or(0), num(3).unwrap_or(0));
+    let num = |i: usize| {
+        c.get(i)
+            .map(|m| m.as_str().parse::<u32>().unwrap_or(u32::MAX))
+    };
+    let (year, month, day) = (
+        num(1).unwrap_or(0),
+        num(2).unwrap_or(0),
+        num(3).unwrap_or(0),
+    );
     if year == 0 {
         return Some("year 0 is out of range");
     }
@@ -209,7 +253,20 @@ fn timestamp_problem(value: &str) -> Option<&'static str> {
         return Some("the month is out of range");
     }
     let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month as usize - 1];
+    let days = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ][month as usize - 1];
     if day == 0 || day > days {
         return Some("the day is out of range for the month");
     }
@@ -257,10 +314,19 @@ mod tests {
     #[test]
     fn constructor_failures() {
         let span = TextRange::default();
-        assert!(matches!(check_construct("2024-13-45", Style::Plain, None, span), Err(LoadProblem::Crash(_))));
-        assert!(matches!(check_construct("0b_", Style::Plain, None, span), Err(LoadProblem::Crash(_))));
+        assert!(matches!(
+            check_construct("2024-13-45", Style::Plain, None, span),
+            Err(LoadProblem::Crash(_))
+        ));
+        assert!(matches!(
+            check_construct("0b_", Style::Plain, None, span),
+            Err(LoadProblem::Crash(_))
+        ));
         assert!(check_construct("2024-02-29", Style::Plain, None, span).is_ok());
-        assert!(matches!(check_construct("x", Style::Plain, Some("!custom"), span), Err(LoadProblem::YamlError(_))));
+        assert!(matches!(
+            check_construct("x", Style::Plain, Some("!custom"), span),
+            Err(LoadProblem::YamlError(_))
+        ));
         assert!(check_construct("123", Style::Plain, Some("tag:yaml.org,2002:str"), span).is_ok());
     }
 }

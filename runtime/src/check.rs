@@ -1,0 +1,352 @@
+//! Checking a workspace end to end: config → index → per-file rules → mention resolution →
+//! settings. What `skills-lsp --check` runs, and what the server reuses per workspace folder.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use crate::analysis::{self, AnalysisOptions, FileAnalysis, FileKind};
+use crate::config::{self, LoadOptions, WorkspaceConfig};
+use crate::diagnostic::{Diagnostic, Related, Severity};
+use crate::index::{self, SkillIndex};
+use crate::rules::mentions::Resolution;
+use crate::rules::{self, Profile};
+use crate::settings::Settings;
+
+#[derive(Debug, Clone, Default)]
+pub struct CheckOptions {
+    pub config: LoadOptions,
+    /// Files or directories to check besides the index (empty: the index and config only).
+    pub paths: Vec<PathBuf>,
+    /// `--profile`, overriding `skills-lsp.toml`.
+    pub profile: Option<Profile>,
+    pub settings: Settings,
+}
+
+/// A checked workspace: what the runtime would see, and every finding.
+#[derive(Debug)]
+pub struct Workspace {
+    pub root: PathBuf,
+    pub profile: Profile,
+    pub config: WorkspaceConfig,
+    pub index: SkillIndex,
+    /// Non-skill files checked for mentions, and SKILL.md files outside the index.
+    pub extra_files: Vec<FileAnalysis>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Workspace {
+    pub fn files_checked(&self) -> usize {
+        self.index.files.len() + self.extra_files.len() + self.config.overlays.len()
+    }
+    pub fn error_count(&self) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
+    }
+}
+
+fn is_text_file(p: &Path) -> bool {
+    matches!(
+        p.extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref(),
+        Some("md" | "markdown" | "mdx" | "txt")
+    )
+}
+
+fn is_yaml(p: &Path) -> bool {
+    matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
+}
+
+/// Files under a directory PATH: SKILL.md files and Markdown/text files.
+fn expand_dir(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let walker = ignore::WalkBuilder::new(dir)
+        .hidden(true)
+        .git_ignore(true)
+        .require_git(false)
+        .filter_entry(|e| {
+            !matches!(
+                e.file_name().to_str(),
+                Some("node_modules" | "target" | ".git")
+            )
+        })
+        .build();
+    for e in walker.flatten() {
+        if e.file_type().is_some_and(|t| t.is_file())
+            && (e.file_name() == "SKILL.md" || is_text_file(e.path()))
+        {
+            out.push(e.into_path());
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Checks one workspace.
+pub fn check_workspace(opts: &CheckOptions) -> Workspace {
+    let config = config::load(&opts.config);
+    let root = config.workspace_root.clone();
+    let settings = &opts.settings;
+    let profile = opts
+        .profile
+        .or(settings.profile)
+        .unwrap_or(Profile::Runtime);
+    let discovery_roots: Vec<PathBuf> = opts.paths.iter().filter(|p| p.is_dir()).cloned().collect();
+    let index = index::build(&config, profile, &discovery_roots);
+
+    // Explicit paths: anything not already part of the index.
+    let analysis_opts = AnalysisOptions {
+        max_frontmatter_bytes: config.skills.scan.max_frontmatter_bytes,
+        injection_max_bytes: config.skills.injection_max_bytes,
+        profile,
+    };
+    let mut wanted: Vec<PathBuf> = Vec::new();
+    for p in &opts.paths {
+        let abs = if p.is_absolute() {
+            p.clone()
+        } else {
+            std::env::current_dir()
+                .map(|d| d.join(p))
+                .unwrap_or_else(|_| p.clone())
+        };
+        if abs.is_dir() {
+            wanted.extend(expand_dir(&abs));
+        } else {
+            wanted.push(abs);
+        }
+    }
+    if !settings.include.is_empty() {
+        for f in expand_dir(&root) {
+            let rel = f.strip_prefix(&root).unwrap_or(&f);
+            if settings.is_included(rel) {
+                wanted.push(f);
+            }
+        }
+    }
+    let overlay_paths: HashSet<PathBuf> = config.overlays.iter().map(|o| o.path.clone()).collect();
+    let mut seen = HashSet::new();
+    let mut standalone_configs = Vec::new();
+    let mut todo = Vec::new();
+    for p in wanted {
+        let canon = p.canonicalize().unwrap_or_else(|_| p.clone());
+        if !seen.insert(canon.clone())
+            || index.file(&p).is_some()
+            || index.file(&canon).is_some()
+            || overlay_paths.contains(&canon)
+        {
+            continue;
+        }
+        if is_yaml(&p) {
+            standalone_configs.push(p);
+        } else {
+            todo.push((p, canon));
+        }
+    }
+    let extra_files: Vec<FileAnalysis> = analysis::parallel_map(&todo, |(p, canon)| {
+        if p.file_name().is_some_and(|n| n == "SKILL.md") {
+            analysis::analyze_skill(p, canon.parent().unwrap_or(Path::new(".")), &analysis_opts)
+        } else {
+            analysis::analyze_text(p)
+        }
+    });
+
+    let mut diagnostics: Vec<Diagnostic> = Vec::new();
+    diagnostics.extend(config.diagnostics.iter().cloned());
+    for extra in standalone_configs {
+        let mut o = LoadOptions {
+            workspace_root: root.clone(),
+            cli_overlays: vec![extra],
+            use_dotenv: false,
+            env: HashMap::new(),
+        };
+        o.env
+            .insert("HOME".into(), std::env::var("HOME").unwrap_or_default());
+        let standalone = config::load(&LoadOptions {
+            workspace_root: std::env::temp_dir().join("skills-lsp-no-workspace"),
+            ..o
+        });
+        diagnostics.extend(standalone.diagnostics);
+    }
+    diagnostics.extend(index.diagnostics.iter().cloned());
+    for f in index.files.iter().chain(&extra_files) {
+        diagnostics.extend(f.diagnostics.iter().cloned());
+    }
+    if !index.discovered_without_config {
+        for f in extra_files
+            .iter()
+            .filter(|f| f.kind == FileKind::Skill && f.read_error.is_none())
+        {
+            diagnostics.push(Diagnostic {
+                rule: &rules::index::UNREACHABLE_SKILL,
+                severity: rules::index::UNREACHABLE_SKILL.severity,
+                path: f.path.clone(),
+                range: f.name_range,
+                message:
+                    "no enabled skills space reaches this SKILL.md; the runtime will never load it"
+                        .into(),
+                help: Some("move it under a configured source root, or add a source for it".into()),
+                related: Vec::new(),
+                fix: None,
+            });
+        }
+    }
+    let resolver = Resolver::new(&config, &index);
+    for f in index.files.iter().chain(&extra_files) {
+        resolver.check_file(f, &mut diagnostics);
+    }
+
+    let mut diagnostics: Vec<Diagnostic> = diagnostics
+        .into_iter()
+        .filter_map(|d| settings.apply(d, &root, profile))
+        .collect();
+    sort_diagnostics(&mut diagnostics);
+    diagnostics.dedup();
+    Workspace {
+        root,
+        profile,
+        config,
+        index,
+        extra_files,
+        diagnostics,
+    }
+}
+
+pub fn sort_diagnostics(diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by(|a, b| {
+        (
+            &a.path,
+            a.range.start.line,
+            a.range.start.utf16,
+            a.rule.code,
+            &a.message,
+        )
+            .cmp(&(
+                &b.path,
+                b.range.start.line,
+                b.range.start.utf16,
+                b.rule.code,
+                &b.message,
+            ))
+    });
+}
+
+/// Resolves mentions the way `resolve_mentions` does (spec §2.4).
+pub struct Resolver<'a> {
+    index: &'a SkillIndex,
+    enabled: HashSet<&'a str>,
+    disabled: HashMap<&'a str, &'a str>,
+    nothing_configured: bool,
+    blocked: Option<(String, Option<Related>)>,
+    rejected_by_name: HashMap<&'a str, (&'a Path, String)>,
+}
+
+impl<'a> Resolver<'a> {
+    pub fn new(config: &'a WorkspaceConfig, index: &'a SkillIndex) -> Self {
+        let spaces = &config.skills.spaces;
+        let enabled: HashSet<&str> = spaces
+            .iter()
+            .filter(|s| s.enabled)
+            .map(|s| s.namespace.as_str())
+            .collect();
+        let disabled = spaces
+            .iter()
+            .filter(|s| !s.enabled)
+            .map(|s| (s.namespace.as_str(), s.id.as_str()))
+            .collect();
+        let nothing_configured = enabled.is_empty() || config.skills.sources.is_empty();
+        let blocked = if !config.loads && config.has_overlays() {
+            Some((
+                "the configuration does not load (see the config errors)".to_string(),
+                None,
+            ))
+        } else {
+            index.blocking_error().map(|e| {
+                let at = e
+                    .path
+                    .as_ref()
+                    .map(|p| format!(" in {}", p.display()))
+                    .unwrap_or_default();
+                let why = e
+                    .reason
+                    .as_ref()
+                    .map(|r| format!(": {r}"))
+                    .unwrap_or_default();
+                let related = e.path.as_ref().map(|p| Related {
+                    path: p.clone(),
+                    range: index.file(p).map(|f| f.name_range).unwrap_or_default(),
+                    message: format!("{} here", e.code),
+                });
+                (format!("{}{at}{why}", e.code), related)
+            })
+        };
+        let mut rejected_by_name = HashMap::new();
+        for f in &index.files {
+            if let (true, Some(name)) = (f.is_rejected(), f.declared_name.as_deref()) {
+                let reason = match &f.verdict {
+                    Some(crate::skill::Verdict::Rejected(r)) => r.reason().to_string(),
+                    _ => "scan failure".to_string(),
+                };
+                rejected_by_name.insert(name, (f.path.as_path(), reason));
+            }
+        }
+        Resolver {
+            index,
+            enabled,
+            disabled,
+            nothing_configured,
+            blocked,
+            rejected_by_name,
+        }
+    }
+
+    pub fn resolve(&self, namespace: &str, name: &str) -> Resolution {
+        if self.nothing_configured {
+            return Resolution::NothingConfigured;
+        }
+        if !self.enabled.contains(namespace) {
+            return Resolution::NamespaceNotConfigured {
+                disabled: self.disabled.get(namespace).map(|s| s.to_string()),
+            };
+        }
+        if self.index.lookup(namespace, name).is_some() {
+            return Resolution::Resolved;
+        }
+        let suggestion =
+            crate::suggest::closest(name, self.index.names_in(namespace)).map(str::to_owned);
+        let rejected = self
+            .rejected_by_name
+            .get(name)
+            .map(|(p, r)| (p.to_path_buf(), r.clone()));
+        Resolution::Unknown {
+            suggestion,
+            rejected,
+        }
+    }
+
+    /// Mention findings for one file.
+    pub fn check_file(&self, f: &FileAnalysis, out: &mut Vec<Diagnostic>) {
+        if self.index.discovered_without_config {
+            // No runtime config: namespaces mean nothing yet; near-misses are still reported.
+            return;
+        }
+        if let (Some(first), Some((cause, related))) = (f.mentions.first(), &self.blocked) {
+            out.push(rules::mentions::blocked(
+                &f.path,
+                first.range,
+                cause,
+                related.clone(),
+            ));
+        }
+        for m in &f.mentions {
+            let res = self.resolve(&m.namespace, &m.skill_name);
+            if let Some(d) =
+                rules::mentions::unresolved(&f.path, m.range, &m.text(), &m.namespace, &res)
+            {
+                out.push(d);
+            }
+        }
+    }
+}

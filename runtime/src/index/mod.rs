@@ -1,0 +1,622 @@
+//! The skill index: `(namespace, skill_name) -> skill` over the enabled spaces and their
+//! sources, built as the runtime's scan builds it (spec §1.1, §1.10), plus every finding the
+//! scan implies. Without any config, every SKILL.md under the workspace is discovered instead.
+
+pub mod walk;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use crate::analysis::{self, AnalysisOptions, FileAnalysis};
+use crate::config::{Loc, WorkspaceConfig};
+use crate::diagnostic::{Diagnostic, FileSink, Related};
+use crate::rules::{self, Profile};
+use crate::skill::{ScanCrash, Verdict};
+use crate::text::SourceRange;
+use walk::WalkIssue;
+
+/// A skill the runtime indexes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexedSkill {
+    /// `None` when discovered without config (no namespace applies).
+    pub namespace: Option<String>,
+    pub space_id: Option<String>,
+    pub source_id: Option<String>,
+    pub name: String,
+    pub description: String,
+    /// The path as walked (`locator` upstream).
+    pub locator: PathBuf,
+    /// Index into [`SkillIndex::files`].
+    pub file: usize,
+}
+
+/// Something that makes the runtime's scan report an error (and so block mention resolution).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanError {
+    pub code: &'static str,
+    pub message: String,
+    pub path: Option<PathBuf>,
+    pub reason: Option<String>,
+    /// The scan fails as a whole (`CLI_SCAN_FAILED`) rather than reporting an issue.
+    pub fatal: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct SkillIndex {
+    pub skills: Vec<IndexedSkill>,
+    /// Every analyzed SKILL.md (each file once, however many sources reach it).
+    pub files: Vec<FileAnalysis>,
+    /// Findings about the index as a whole (duplicates, walk limits, sources).
+    pub diagnostics: Vec<Diagnostic>,
+    pub errors: Vec<ScanError>,
+    /// True when no runtime config exists and SKILL.md files were discovered instead.
+    pub discovered_without_config: bool,
+    by_key: HashMap<(String, String), Vec<usize>>,
+    by_path: HashMap<PathBuf, usize>,
+}
+
+impl SkillIndex {
+    pub fn lookup(&self, namespace: &str, name: &str) -> Option<&IndexedSkill> {
+        self.by_key
+            .get(&(namespace.to_string(), name.to_string()))
+            .and_then(|v| v.first())
+            .map(|&i| &self.skills[i])
+    }
+
+    pub fn names_in(&self, namespace: &str) -> impl Iterator<Item = &str> {
+        self.skills
+            .iter()
+            .filter(move |s| s.namespace.as_deref() == Some(namespace))
+            .map(|s| s.name.as_str())
+    }
+
+    pub fn file(&self, path: &Path) -> Option<&FileAnalysis> {
+        self.by_path.get(path).map(|&i| &self.files[i])
+    }
+
+    pub fn file_index(&self, path: &Path) -> Option<usize> {
+        self.by_path.get(path).copied()
+    }
+
+    /// The first scan error, which `resolve_mentions` would raise for every mention.
+    pub fn blocking_error(&self) -> Option<&ScanError> {
+        self.errors
+            .iter()
+            .find(|e| e.fatal)
+            .or_else(|| self.errors.first())
+    }
+}
+
+/// One (space, source) pair to scan.
+struct Target<'a> {
+    space_id: &'a str,
+    namespace: &'a str,
+    source_id: &'a str,
+}
+
+/// Builds the index for a loaded configuration. Without any overlay, SKILL.md files are
+/// discovered under `discovery_roots` (the workspace root when empty).
+pub fn build(cfg: &WorkspaceConfig, profile: Profile, discovery_roots: &[PathBuf]) -> SkillIndex {
+    let opts = AnalysisOptions {
+        max_frontmatter_bytes: cfg.skills.scan.max_frontmatter_bytes,
+        injection_max_bytes: cfg.skills.injection_max_bytes,
+        profile,
+    };
+    if !cfg.has_overlays() {
+        let found: Vec<(PathBuf, PathBuf)> = if discovery_roots.is_empty() {
+            discover(&cfg.workspace_root)
+        } else {
+            discovery_roots
+                .iter()
+                .filter(|r| r.is_dir())
+                .flat_map(|r| discover(r))
+                .collect()
+        };
+        let mut index = SkillIndex {
+            discovered_without_config: true,
+            ..Default::default()
+        };
+        let files = analyze_all(&found, &opts);
+        for (i, f) in files.into_iter().enumerate() {
+            if let (Some(name), Some(desc)) = (&f.skill_name, &f.description) {
+                index.skills.push(IndexedSkill {
+                    namespace: None,
+                    space_id: None,
+                    source_id: None,
+                    name: name.clone(),
+                    description: desc.clone(),
+                    locator: f.path.clone(),
+                    file: i,
+                });
+            }
+            index.by_path.insert(f.path.clone(), i);
+            index.files.push(f);
+        }
+        collect_file_errors(&mut index);
+        return index;
+    }
+    let mut index = SkillIndex::default();
+    if let Some(why) = &cfg.scan_blocked {
+        // Layer D: the runtime validates spaces and sources before walking and, on failure,
+        // scans nothing at all. The config rules have already reported the cause.
+        index.errors.push(ScanError {
+            code: "SKILL_SCAN_METADATA_INVALID",
+            message: "Skill scan refused by the configuration.".into(),
+            path: None,
+            reason: Some(why.clone()),
+            fatal: false,
+        });
+        return index;
+    }
+    let skills = &cfg.skills;
+    let mut targets = Vec::new();
+    for space in skills.spaces.iter().filter(|s| s.enabled) {
+        for source_id in &space.sources {
+            targets.push(Target {
+                space_id: &space.id,
+                namespace: &space.namespace,
+                source_id,
+            });
+        }
+    }
+    // Walk each distinct source once; the runtime re-walks, with identical results.
+    let mut walks: BTreeMap<&str, (walk::Walk, Option<PathBuf>)> = BTreeMap::new();
+    let mut reported_sources = HashSet::new();
+    for t in &targets {
+        if walks.contains_key(t.source_id) {
+            continue;
+        }
+        let Some(source) = skills.source(t.source_id) else {
+            continue;
+        };
+        match source.kind.as_str() {
+            "filesystem" => {
+                let Some(root) = source.root.as_deref().filter(|r| !r.trim().is_empty()) else {
+                    continue;
+                };
+                let root_path = if Path::new(root).is_absolute() {
+                    PathBuf::from(root)
+                } else {
+                    let joined = cfg.workspace_root.join(root);
+                    joined.canonicalize().unwrap_or(joined)
+                };
+                let w = walk::walk(&root_path, &skills.scan);
+                if !w.root_exists && reported_sources.insert(t.source_id) {
+                    push_config_diag(
+                        &mut index,
+                        cfg,
+                        source.root_loc.or(source.loc),
+                        &rules::index::MISSING_ROOT,
+                        format!(
+                            "filesystem root `{root}` of source `{}` does not exist; the runtime silently finds no skills there",
+                            source.id
+                        ),
+                    );
+                }
+                walks.insert(t.source_id, (w, Some(root_path)));
+            }
+            kind => {
+                if reported_sources.insert(t.source_id) {
+                    let mut msg = format!(
+                        "{kind} source `{}` is validated but not read by skills-lsp; mentions of its skills cannot be checked",
+                        source.id
+                    );
+                    if matches!(kind, "redis" | "pgsql") {
+                        if let Some(var) = dsn_env(cfg, source.loc) {
+                            if !cfg.env.contains_key(&var) {
+                                msg.push_str(&format!("; `{var}` is not set, so the runtime reports SKILL_SCAN_SOURCE_UNAVAILABLE, which blocks every mention"));
+                                index.errors.push(ScanError {
+                                    code: "SKILL_SCAN_SOURCE_UNAVAILABLE",
+                                    message: "Skill source is unavailable in current runtime."
+                                        .into(),
+                                    path: None,
+                                    reason: Some(format!("{var} is not set")),
+                                    fatal: false,
+                                });
+                            }
+                        }
+                    }
+                    push_config_diag(
+                        &mut index,
+                        cfg,
+                        source.loc,
+                        &rules::index::SOURCE_NOT_READ,
+                        msg,
+                    );
+                }
+            }
+        }
+    }
+    // Analyze each distinct SKILL.md once, in parallel.
+    let mut unique: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let mut seen = HashSet::new();
+    for (w, _) in walks.values() {
+        for (locator, real) in &w.skills {
+            if seen.insert(locator.clone()) {
+                unique.push((locator.clone(), real.clone()));
+            }
+        }
+    }
+    let analyzed = analyze_all(&unique, &opts);
+    for (i, f) in analyzed.into_iter().enumerate() {
+        index.by_path.insert(f.path.clone(), i);
+        index.files.push(f);
+    }
+    collect_file_errors(&mut index);
+    for (w, root) in walks.values() {
+        walk_findings(
+            &mut index,
+            w,
+            root.as_deref(),
+            skills.scan.max_dirs_per_root,
+        );
+    }
+    for t in &targets {
+        let Some((w, _)) = walks.get(t.source_id) else {
+            continue;
+        };
+        for (locator, _) in &w.skills {
+            let Some(&fi) = index.by_path.get(locator) else {
+                continue;
+            };
+            let f = &index.files[fi];
+            if let (Some(name), Some(desc)) = (&f.skill_name, &f.description) {
+                index.skills.push(IndexedSkill {
+                    namespace: Some(t.namespace.to_string()),
+                    space_id: Some(t.space_id.to_string()),
+                    source_id: Some(t.source_id.to_string()),
+                    name: name.clone(),
+                    description: desc.clone(),
+                    locator: locator.clone(),
+                    file: fi,
+                });
+            }
+        }
+    }
+    index.skills.sort_by(|a, b| {
+        (&a.name, &a.space_id, &a.source_id, &a.locator).cmp(&(
+            &b.name,
+            &b.space_id,
+            &b.source_id,
+            &b.locator,
+        ))
+    });
+    duplicates(&mut index);
+    nested(&mut index);
+    for (i, s) in index.skills.iter().enumerate() {
+        if let Some(ns) = &s.namespace {
+            index
+                .by_key
+                .entry((ns.clone(), s.name.clone()))
+                .or_default()
+                .push(i);
+        }
+    }
+    index
+}
+
+fn dsn_env(cfg: &WorkspaceConfig, loc: Option<Loc>) -> Option<String> {
+    let l = loc?;
+    let doc = cfg.overlays[l.file].doc.as_ref()?;
+    let options = doc.get(l.node, "options")?.value;
+    doc.as_str(doc.get(options, "dsn_env")?.value)
+        .map(str::to_owned)
+}
+
+fn push_config_diag(
+    index: &mut SkillIndex,
+    cfg: &WorkspaceConfig,
+    loc: Option<Loc>,
+    rule: &'static rules::Rule,
+    message: String,
+) {
+    let (path, text, range) = match loc {
+        Some(l) => (
+            cfg.overlays[l.file].path.clone(),
+            &cfg.overlays[l.file].text[..],
+            cfg.span(l),
+        ),
+        None => (
+            cfg.workspace_root.join("config/runtime.yaml"),
+            &[][..],
+            Default::default(),
+        ),
+    };
+    let mut sink = FileSink::new(path, text);
+    sink.emit(rule, range, message);
+    index.diagnostics.append(&mut sink.out);
+}
+
+fn analyze_all(files: &[(PathBuf, PathBuf)], opts: &AnalysisOptions) -> Vec<FileAnalysis> {
+    analysis::parallel_map(files, |(locator, real)| {
+        let bundle = real.parent().unwrap_or(Path::new("."));
+        let run = std::panic::AssertUnwindSafe(|| analysis::analyze_skill(locator, bundle, opts));
+        std::panic::catch_unwind(run).unwrap_or_else(|_| {
+            let mut a = analysis::analyze_text_content(locator, b"");
+            a.kind = analysis::FileKind::Skill;
+            a.verdict = None;
+            a.read_error = Some("internal error while analyzing this file".into());
+            a
+        })
+    })
+}
+
+/// Records the scan errors the analyzed files imply, in scan order.
+fn collect_file_errors(index: &mut SkillIndex) {
+    for f in &index.files {
+        match &f.verdict {
+            Some(Verdict::Rejected(r)) => index.errors.push(ScanError {
+                code: "SKILL_SCAN_METADATA_INVALID",
+                message: "Skill metadata is invalid.".into(),
+                path: Some(f.path.clone()),
+                reason: Some(r.reason().into()),
+                fatal: false,
+            }),
+            Some(Verdict::Crash(c)) => index.errors.push(ScanError {
+                code: "CLI_SCAN_FAILED",
+                message: "Skill scan failed.".into(),
+                path: Some(f.path.clone()),
+                reason: Some(match c {
+                    ScanCrash::InvalidUtf8 { .. } => "UnicodeDecodeError".into(),
+                    ScanCrash::Constructor(e) => e.message.clone(),
+                }),
+                fatal: true,
+            }),
+            None => index.errors.push(ScanError {
+                code: "CLI_SCAN_FAILED",
+                message: "Skill scan failed.".into(),
+                path: Some(f.path.clone()),
+                reason: f.read_error.clone(),
+                fatal: true,
+            }),
+            Some(Verdict::Accepted) => {}
+        }
+    }
+}
+
+fn walk_findings(index: &mut SkillIndex, w: &walk::Walk, root: Option<&Path>, max_dirs: u64) {
+    for issue in &w.issues {
+        let (rule, path, message, code, fatal, reason): (
+            &'static rules::Rule,
+            PathBuf,
+            String,
+            &'static str,
+            bool,
+            String,
+        ) = match issue {
+            WalkIssue::PathEscape { locator, real } => (
+                &rules::index::SYMLINK_ESCAPE,
+                locator.clone(),
+                format!(
+                    "this SKILL.md is a symlink to `{}`, outside the source root; the runtime rejects it (path_escape)",
+                    real.display()
+                ),
+                "SKILL_SCAN_METADATA_INVALID",
+                false,
+                "path_escape".into(),
+            ),
+            WalkIssue::ResolveFailed { locator, reason } => (
+                &rules::frontmatter::SCAN_CRASH,
+                locator.clone(),
+                format!(
+                    "cannot resolve this SKILL.md ({reason}); the runtime rejects it (resolve_failed)"
+                ),
+                "SKILL_SCAN_METADATA_INVALID",
+                false,
+                format!("resolve_failed:{reason}"),
+            ),
+            WalkIssue::MaxDirs { visited } => (
+                &rules::index::SCAN_LIMIT,
+                root.map(Path::to_path_buf).unwrap_or_default(),
+                format!(
+                    "the runtime stops scanning this root after {visited} directories (`skills.scan.max_dirs_per_root` = {max_dirs}); skills further in are missing"
+                ),
+                "SKILL_SCAN_METADATA_INVALID",
+                false,
+                String::new(),
+            ),
+            WalkIssue::Unreadable { dir, reason } => (
+                &rules::frontmatter::SCAN_CRASH,
+                dir.clone(),
+                format!("cannot list this directory ({reason}); the runtime's whole scan fails"),
+                "CLI_SCAN_FAILED",
+                true,
+                reason.clone(),
+            ),
+        };
+        let mut sink = FileSink::new(path.clone(), &[]);
+        sink.emit(rule, Default::default(), message);
+        index.diagnostics.append(&mut sink.out);
+        let reason = (!reason.is_empty()).then_some(reason);
+        index.errors.push(ScanError {
+            code,
+            message: "Skill metadata is invalid.".into(),
+            path: Some(path),
+            reason,
+            fatal,
+        });
+    }
+    // Symlinked SKILL.md pointing at a differently named file: the loader rejects it.
+    for (locator, real) in &w.skills {
+        if real.file_name().is_some_and(|n| n != "SKILL.md") {
+            if let Some(&fi) = index.by_path.get(locator) {
+                let f = &mut index.files[fi];
+                f.skill_name = None;
+                f.verdict = Some(Verdict::Rejected(
+                    crate::skill::Rejection::FrontmatterMissing,
+                ));
+                let mut sink = FileSink::new(locator.clone(), &[]);
+                sink.emit(&rules::index::SYMLINK_NOT_SKILL_MD, Default::default(), format!("this SKILL.md links to `{}`; the runtime requires the target to be named SKILL.md too (文件名必须为 SKILL.md)", real.display()));
+                f.diagnostics = sink.out;
+                index.errors.push(ScanError {
+                    code: "SKILL_SCAN_METADATA_INVALID",
+                    message: "Skill metadata is invalid.".into(),
+                    path: Some(locator.clone()),
+                    reason: Some("文件名必须为 SKILL.md".into()),
+                    fatal: false,
+                });
+            }
+        }
+    }
+    for p in &w.wrong_case {
+        let text = std::fs::read(p).unwrap_or_default();
+        if !text.starts_with(b"---") {
+            continue;
+        }
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut sink = FileSink::new(p.clone(), &text);
+        sink.emit(
+            &rules::bundle::WRONG_CASE_FILENAME,
+            Default::default(),
+            format!(
+                "`{name}` is not discovered: the runtime only loads files named exactly `SKILL.md`"
+            ),
+        )
+        .help("rename the file to SKILL.md");
+        index.diagnostics.append(&mut sink.out);
+    }
+}
+
+fn duplicates(index: &mut SkillIndex) {
+    let mut groups: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
+    for (i, s) in index.skills.iter().enumerate() {
+        if let Some(ns) = &s.namespace {
+            groups
+                .entry((ns.clone(), s.name.clone()))
+                .or_default()
+                .push(i);
+        }
+    }
+    let mut first = true;
+    for ((ns, name), members) in groups.into_iter().filter(|(_, m)| m.len() > 1) {
+        if first {
+            index.errors.insert(
+                0,
+                ScanError {
+                    code: "SKILL_DUPLICATE_NAME",
+                    message: "Duplicate skill found in namespace.".into(),
+                    path: None,
+                    reason: Some(format!("`{name}` in `{ns}`")),
+                    fatal: true,
+                },
+            );
+            first = false;
+        }
+        let mut done = HashSet::new();
+        for &m in &members {
+            let s = &index.skills[m];
+            if !done.insert(s.locator.clone()) {
+                continue;
+            }
+            let f = &index.files[s.file];
+            let via: Vec<String> = members
+                .iter()
+                .map(|&o| &index.skills[o])
+                .map(|o| {
+                    format!(
+                        "space `{}` source `{}`",
+                        o.space_id.as_deref().unwrap_or("?"),
+                        o.source_id.as_deref().unwrap_or("?")
+                    )
+                })
+                .collect();
+            let others: Vec<&IndexedSkill> = members
+                .iter()
+                .map(|&o| &index.skills[o])
+                .filter(|o| o.locator != s.locator)
+                .collect();
+            let message = if others.is_empty() {
+                format!(
+                    "skill `{name}` is reached more than once ({}) and the runtime counts that as a duplicate in `{ns}`: its whole scan aborts (SKILL_DUPLICATE_NAME)",
+                    via.join(", ")
+                )
+            } else {
+                format!(
+                    "another skill named `{name}` exists in namespace `{ns}`: the runtime's whole scan aborts (SKILL_DUPLICATE_NAME)"
+                )
+            };
+            let related: Vec<Related> = others
+                .iter()
+                .map(|o| Related {
+                    path: o.locator.clone(),
+                    range: index.files[o.file].name_range,
+                    message: format!("also `{name}` here"),
+                })
+                .collect();
+            index.diagnostics.push(Diagnostic {
+                rule: &rules::index::DUPLICATE_SKILL,
+                severity: rules::index::DUPLICATE_SKILL.severity,
+                path: s.locator.clone(),
+                range: f.name_range,
+                message,
+                help: Some("rename one of the skills or move it to another namespace".into()),
+                related,
+                fix: None,
+            });
+        }
+    }
+}
+
+/// SKILL.md files inside another skill's directory.
+fn nested(index: &mut SkillIndex) {
+    let dirs: HashSet<PathBuf> = index
+        .files
+        .iter()
+        .filter_map(|f| f.path.parent().map(Path::to_path_buf))
+        .collect();
+    for f in &index.files {
+        let Some(dir) = f.path.parent() else { continue };
+        let outer = dir.ancestors().skip(1).find(|a| dirs.contains(*a));
+        if let Some(outer) = outer {
+            let rel = dir
+                .strip_prefix(outer)
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            index.diagnostics.push(Diagnostic {
+                rule: &rules::bundle::NESTED_SKILL,
+                severity: rules::bundle::NESTED_SKILL.severity,
+                path: f.path.clone(),
+                range: f.name_range,
+                message: format!("this SKILL.md sits in `{rel}` of the skill at `{}`; the runtime indexes it as a separate skill", outer.join("SKILL.md").display()),
+                help: Some("if it is reference material, rename it (e.g. references/example.md)".into()),
+                related: Vec::new(),
+                fix: None,
+            });
+        }
+    }
+}
+
+/// Every SKILL.md under `root`, skipping VCS/build directories, dot directories and anything
+/// git-ignored (used when the workspace has no runtime config).
+pub fn discover(root: &Path) -> Vec<(PathBuf, PathBuf)> {
+    let mut out = Vec::new();
+    let walker = ignore::WalkBuilder::new(root)
+        .hidden(true)
+        .git_ignore(true)
+        .git_exclude(true)
+        .require_git(false)
+        .filter_entry(|e| {
+            !matches!(
+                e.file_name().to_str(),
+                Some("node_modules" | "target" | ".git")
+            )
+        })
+        .build();
+    for entry in walker.flatten() {
+        if entry.file_name() == "SKILL.md" && entry.file_type().is_some_and(|t| t.is_file()) {
+            let p = entry.into_path();
+            let real = p.canonicalize().unwrap_or_else(|_| p.clone());
+            out.push((p, real));
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The mention and location of a skill's `name:` value, for navigation.
+pub fn name_location(index: &SkillIndex, skill: &IndexedSkill) -> (PathBuf, SourceRange) {
+    (skill.locator.clone(), index.files[skill.file].name_range)
+}
