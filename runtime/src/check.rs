@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::analysis::{self, AnalysisOptions, FileAnalysis, FileKind};
 use crate::config::{self, LoadOptions, WorkspaceConfig};
-use crate::diagnostic::{Diagnostic, Related, Severity};
+use crate::diagnostic::{Diagnostic, Related, Severity, shown_path};
 use crate::index::{self, SkillIndex};
 use crate::rules::mentions::Resolution;
 use crate::rules::{self, Profile};
@@ -240,7 +240,7 @@ pub struct Resolver<'a> {
     disabled: HashMap<&'a str, &'a str>,
     nothing_configured: bool,
     blocked: Option<(String, Option<Related>)>,
-    rejected_by_name: HashMap<&'a str, (&'a Path, String)>,
+    rejected_by_name: HashMap<&'a str, (String, String)>,
 }
 
 impl<'a> Resolver<'a> {
@@ -267,7 +267,7 @@ impl<'a> Resolver<'a> {
                 let at = e
                     .path
                     .as_ref()
-                    .map(|p| format!(" in {}", p.display()))
+                    .map(|p| format!(" in {}", shown_path(p, &config.workspace_root)))
                     .unwrap_or_default();
                 let why = e
                     .reason
@@ -289,7 +289,8 @@ impl<'a> Resolver<'a> {
                     Some(crate::skill::Verdict::Rejected(r)) => r.reason().to_string(),
                     _ => "scan failure".to_string(),
                 };
-                rejected_by_name.insert(name, (f.path.as_path(), reason));
+                rejected_by_name
+                    .insert(name, (shown_path(&f.path, &config.workspace_root), reason));
             }
         }
         Resolver {
@@ -316,10 +317,7 @@ impl<'a> Resolver<'a> {
         }
         let suggestion =
             crate::suggest::closest(name, self.index.names_in(namespace)).map(str::to_owned);
-        let rejected = self
-            .rejected_by_name
-            .get(name)
-            .map(|(p, r)| (p.to_path_buf(), r.clone()));
+        let rejected = self.rejected_by_name.get(name).cloned();
         Resolution::Unknown {
             suggestion,
             rejected,
@@ -340,7 +338,18 @@ impl<'a> Resolver<'a> {
                 related.clone(),
             ));
         }
-        for m in &f.mentions {
+        // A near-miss diagnostic already explains what the runtime reads at that spot.
+        let near_misses: HashSet<_> = f
+            .diagnostics
+            .iter()
+            .filter(|d| d.rule.code == rules::mentions::NEAR_MISS_TRUNCATED.code)
+            .map(|d| d.range.start)
+            .collect();
+        for m in f
+            .mentions
+            .iter()
+            .filter(|m| !near_misses.contains(&m.range.start))
+        {
             let res = self.resolve(&m.namespace, &m.skill_name);
             if let Some(d) =
                 rules::mentions::unresolved(&f.path, m.range, &m.text(), &m.namespace, &res)

@@ -92,6 +92,15 @@ impl Diagnostic {
     }
 }
 
+/// `path` relative to `root` when inside it (with `/` separators), else as given: how paths
+/// appear inside messages.
+pub fn shown_path(path: &std::path::Path, root: &std::path::Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
 /// Builds located diagnostics for one file while its text is at hand.
 pub struct FileSink<'a> {
     pub path: PathBuf,

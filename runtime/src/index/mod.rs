@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use crate::analysis::{self, AnalysisOptions, FileAnalysis};
 use crate::config::{Loc, WorkspaceConfig};
-use crate::diagnostic::{Diagnostic, FileSink, Related};
+use crate::diagnostic::{Diagnostic, FileSink, Related, shown_path};
 use crate::rules::{self, Profile};
 use crate::skill::{ScanCrash, Verdict};
 use crate::text::SourceRange;
@@ -160,7 +160,7 @@ pub fn build(cfg: &WorkspaceConfig, profile: Profile, discovery_roots: &[PathBuf
         }
     }
     // Walk each distinct source once; the runtime re-walks, with identical results.
-    let mut walks: BTreeMap<&str, (walk::Walk, Option<PathBuf>)> = BTreeMap::new();
+    let mut walks: BTreeMap<&str, (walk::Walk, Option<PathBuf>, Option<Loc>)> = BTreeMap::new();
     let mut reported_sources = HashSet::new();
     for t in &targets {
         if walks.contains_key(t.source_id) {
@@ -193,7 +193,10 @@ pub fn build(cfg: &WorkspaceConfig, profile: Profile, discovery_roots: &[PathBuf
                         ),
                     );
                 }
-                walks.insert(t.source_id, (w, Some(root_path)));
+                walks.insert(
+                    t.source_id,
+                    (w, Some(root_path), source.root_loc.or(source.loc)),
+                );
             }
             kind => {
                 if reported_sources.insert(t.source_id) {
@@ -230,7 +233,7 @@ pub fn build(cfg: &WorkspaceConfig, profile: Profile, discovery_roots: &[PathBuf
     // Analyze each distinct SKILL.md once, in parallel.
     let mut unique: Vec<(PathBuf, PathBuf)> = Vec::new();
     let mut seen = HashSet::new();
-    for (w, _) in walks.values() {
+    for (w, _, _) in walks.values() {
         for (locator, real) in &w.skills {
             if seen.insert(locator.clone()) {
                 unique.push((locator.clone(), real.clone()));
@@ -243,16 +246,11 @@ pub fn build(cfg: &WorkspaceConfig, profile: Profile, discovery_roots: &[PathBuf
         index.files.push(f);
     }
     collect_file_errors(&mut index);
-    for (w, root) in walks.values() {
-        walk_findings(
-            &mut index,
-            w,
-            root.as_deref(),
-            skills.scan.max_dirs_per_root,
-        );
+    for (w, root, root_loc) in walks.values() {
+        walk_findings(&mut index, cfg, w, root.as_deref(), *root_loc);
     }
     for t in &targets {
-        let Some((w, _)) = walks.get(t.source_id) else {
+        let Some((w, _, _)) = walks.get(t.source_id) else {
             continue;
         };
         for (locator, _) in &w.skills {
@@ -282,7 +280,7 @@ pub fn build(cfg: &WorkspaceConfig, profile: Profile, discovery_roots: &[PathBuf
         ))
     });
     duplicates(&mut index);
-    nested(&mut index);
+    nested(&mut index, &cfg.workspace_root);
     for (i, s) in index.skills.iter().enumerate() {
         if let Some(ns) = &s.namespace {
             index
@@ -374,7 +372,15 @@ fn collect_file_errors(index: &mut SkillIndex) {
     }
 }
 
-fn walk_findings(index: &mut SkillIndex, w: &walk::Walk, root: Option<&Path>, max_dirs: u64) {
+fn walk_findings(
+    index: &mut SkillIndex,
+    cfg: &WorkspaceConfig,
+    w: &walk::Walk,
+    root: Option<&Path>,
+    root_loc: Option<Loc>,
+) {
+    let ws = &cfg.workspace_root;
+    let max_dirs = cfg.skills.scan.max_dirs_per_root;
     for issue in &w.issues {
         let (rule, path, message, code, fatal, reason): (
             &'static rules::Rule,
@@ -389,7 +395,7 @@ fn walk_findings(index: &mut SkillIndex, w: &walk::Walk, root: Option<&Path>, ma
                 locator.clone(),
                 format!(
                     "this SKILL.md is a symlink to `{}`, outside the source root; the runtime rejects it (path_escape)",
-                    real.display()
+                    shown_path(real, ws)
                 ),
                 "SKILL_SCAN_METADATA_INVALID",
                 false,
@@ -424,9 +430,13 @@ fn walk_findings(index: &mut SkillIndex, w: &walk::Walk, root: Option<&Path>, ma
                 reason.clone(),
             ),
         };
-        let mut sink = FileSink::new(path.clone(), &[]);
-        sink.emit(rule, Default::default(), message);
-        index.diagnostics.append(&mut sink.out);
+        if matches!(issue, WalkIssue::MaxDirs { .. }) && root_loc.is_some() {
+            push_config_diag(index, cfg, root_loc, rule, message);
+        } else {
+            let mut sink = FileSink::new(path.clone(), &[]);
+            sink.emit(rule, Default::default(), message);
+            index.diagnostics.append(&mut sink.out);
+        }
         let reason = (!reason.is_empty()).then_some(reason);
         index.errors.push(ScanError {
             code,
@@ -446,7 +456,7 @@ fn walk_findings(index: &mut SkillIndex, w: &walk::Walk, root: Option<&Path>, ma
                     crate::skill::Rejection::FrontmatterMissing,
                 ));
                 let mut sink = FileSink::new(locator.clone(), &[]);
-                sink.emit(&rules::index::SYMLINK_NOT_SKILL_MD, Default::default(), format!("this SKILL.md links to `{}`; the runtime requires the target to be named SKILL.md too (文件名必须为 SKILL.md)", real.display()));
+                sink.emit(&rules::index::SYMLINK_NOT_SKILL_MD, Default::default(), format!("this SKILL.md links to `{}`; the runtime requires the target to be named SKILL.md too (文件名必须为 SKILL.md)", shown_path(real, ws)));
                 f.diagnostics = sink.out;
                 index.errors.push(ScanError {
                     code: "SKILL_SCAN_METADATA_INVALID",
@@ -561,7 +571,7 @@ fn duplicates(index: &mut SkillIndex) {
 }
 
 /// SKILL.md files inside another skill's directory.
-fn nested(index: &mut SkillIndex) {
+fn nested(index: &mut SkillIndex, ws: &Path) {
     let dirs: HashSet<PathBuf> = index
         .files
         .iter()
@@ -580,7 +590,7 @@ fn nested(index: &mut SkillIndex) {
                 severity: rules::bundle::NESTED_SKILL.severity,
                 path: f.path.clone(),
                 range: f.name_range,
-                message: format!("this SKILL.md sits in `{rel}` of the skill at `{}`; the runtime indexes it as a separate skill", outer.join("SKILL.md").display()),
+                message: format!("this SKILL.md sits in `{rel}` of the skill at `{}`; the runtime indexes it as a separate skill", shown_path(&outer.join("SKILL.md"), ws)),
                 help: Some("if it is reference material, rename it (e.g. references/example.md)".into()),
                 related: Vec::new(),
                 fix: None,

@@ -114,7 +114,7 @@ pub enum Resolution {
     /// The name is not in the namespace; a suggestion and whether a rejected file has it.
     Unknown {
         suggestion: Option<String>,
-        rejected: Option<(std::path::PathBuf, String)>,
+        rejected: Option<(String, String)>,
     },
 }
 
@@ -162,8 +162,7 @@ pub fn unresolved(
             );
             if let Some((p, reason)) = rejected {
                 msg.push_str(&format!(
-                    "; {} declares it but the runtime rejects that file ({reason})",
-                    p.display()
+                    "; {p} declares it but the runtime rejects that file ({reason})"
                 ));
             }
             (
