@@ -310,6 +310,8 @@ impl<'a> Resolver<'a> {
         if !self.enabled.contains(namespace) {
             return Resolution::NamespaceNotConfigured {
                 disabled: self.disabled.get(namespace).map(|s| s.to_string()),
+                suggestion: crate::suggest::closest(namespace, self.enabled.iter().copied())
+                    .map(str::to_owned),
             };
         }
         if self.index.lookup(namespace, name).is_some() {

@@ -359,10 +359,10 @@ fn classify(
         k
     } else if name.len() < 2 {
         NearMissKind::ShortName
-    } else if !is_alnum(name[0]) {
-        NearMissKind::BadNameStart
     } else if name.iter().any(u8::is_ascii_uppercase) {
         NearMissKind::UppercaseName
+    } else if !is_alnum(name[0]) {
+        NearMissKind::BadNameStart
     } else if name.len() > MAX_TOKEN_LEN {
         NearMissKind::LongName
     } else if matches!(name[name.len() - 1], b'-' | b'_') {

@@ -175,12 +175,20 @@ pub fn render(report: &Report, color: bool) -> String {
             style.paint("1;32", "All checks passed")
         ));
     } else {
-        let plural = |n: usize, s: &str| format!("{n} {s}{}", if n == 1 { "" } else { "s" });
+        let parts: Vec<String> = [
+            (e, Severity::Error, "error"),
+            (w, Severity::Warning, "warning"),
+            (i, Severity::Info, "info"),
+        ]
+        .into_iter()
+        .filter(|(n, _, _)| *n > 0)
+        .map(|(n, s, word)| {
+            style.severity(s, &format!("{n} {word}{}", if n == 1 { "" } else { "s" }))
+        })
+        .collect();
         out.push_str(&format!(
-            "Found {}, {}, {} ({scope}). Run `skills-lsp --explain CODE` for details.\n",
-            style.severity(Severity::Error, &plural(e, "error")),
-            style.severity(Severity::Warning, &plural(w, "warning")),
-            style.severity(Severity::Info, &plural(i, "info")),
+            "Found {} ({scope}). Run `skills-lsp --explain CODE` for details.\n",
+            parts.join(", ")
         ));
     }
     out

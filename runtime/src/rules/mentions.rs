@@ -110,6 +110,7 @@ pub enum Resolution {
     /// The namespace is not an enabled space; `disabled` names a disabled space with it.
     NamespaceNotConfigured {
         disabled: Option<String>,
+        suggestion: Option<String>,
     },
     /// The name is not in the namespace; a suggestion and whether a rejected file has it.
     Unknown {
@@ -139,6 +140,7 @@ pub fn unresolved(
         ),
         Resolution::NamespaceNotConfigured {
             disabled: Some(space),
+            ..
         } => (
             &NAMESPACE_NOT_CONFIGURED,
             format!(
@@ -146,12 +148,15 @@ pub fn unresolved(
             ),
             Some(format!("enable space `{space}` in config/runtime.yaml")),
         ),
-        Resolution::NamespaceNotConfigured { disabled: None } => (
+        Resolution::NamespaceNotConfigured {
+            disabled: None,
+            suggestion,
+        } => (
             &NAMESPACE_NOT_CONFIGURED,
             format!(
                 "`{mention}`: no enabled space has namespace `{namespace}` (SKILL_SPACE_NOT_CONFIGURED)"
             ),
-            None,
+            suggestion.as_ref().map(|s| format!("did you mean `{s}`?")),
         ),
         Resolution::Unknown {
             suggestion,
