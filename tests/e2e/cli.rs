@@ -301,3 +301,14 @@ fn settings_file_changes_levels_and_ignores() {
     assert_eq!(bad.code, 2);
     assert!(bad.stderr.contains("SK999"));
 }
+
+#[test]
+fn docs_rules_md_is_up_to_date() {
+    let out = lsp(&["rules", "--format", "markdown"]);
+    assert_eq!(out.code, 0);
+    let committed = std::fs::read_to_string(repo_root().join("docs/rules.md")).unwrap();
+    assert!(
+        committed == out.stdout,
+        "docs/rules.md is stale: run `cargo run -p skills-lsp -- rules --format markdown > docs/rules.md`"
+    );
+}

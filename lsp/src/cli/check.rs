@@ -109,6 +109,7 @@ pub fn run(args: CheckArgs, cwd: &Path) -> Result<ExitCode, String> {
         Format::Json => render::json::render(&report),
         Format::Github => render::github::render(&report),
         Format::Sarif => render::sarif::render(&report),
+        Format::Markdown => return Err("--format markdown is only for `skills-lsp rules`".into()),
     };
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();

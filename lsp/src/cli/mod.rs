@@ -22,7 +22,7 @@ skills-runtime-sdk reference runtime reads them.
 USAGE:
     skills-lsp --check [PATH...] [OPTIONS]   lint a workspace (default: the current directory)
     skills-lsp --explain CODE                explain a rule (e.g. SK107)
-    skills-lsp rules [--format human|json]   list every rule
+    skills-lsp rules [--format human|json|markdown]  list every rule
     skills-lsp mentions [FILE|-]             print the mentions the runtime extracts, as JSON lines
     skills-lsp scan [OPTIONS]                print the skill index as JSON
 
@@ -46,6 +46,8 @@ pub enum Format {
     Json,
     Github,
     Sarif,
+    /// Only for `skills-lsp rules`.
+    Markdown,
 }
 
 #[derive(Debug, Default)]
@@ -107,6 +109,7 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode, String> {
                     "json" => Format::Json,
                     "github" => Format::Github,
                     "sarif" => Format::Sarif,
+                    "markdown" => Format::Markdown,
                     other => {
                         return Err(format!(
                             "--format: unknown format `{other}` (expected human, json, github or sarif)"
