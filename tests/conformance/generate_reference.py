@@ -275,8 +275,22 @@ case("yaml-u2028-line-separator", "U+2028 is a YAML 1.1 line break for PyYAML: '
      one("---\nname: demo\u2028description: Split by LS.\n---\n".encode()))
 case("yaml-nel-line-break", "U+0085 NEL is a YAML 1.1 line break for PyYAML",
      one("---\nname: demo\u0085description: Split by NEL.\n---\n".encode()))
-case("yaml-tab-after-colon", "tab after `name:` separator is fine",
+case("yaml-tab-after-colon", "tab after `name:` is an error for PyYAML (tabs never separate tokens) => missing name",
      one(b"---\nname:\tdemo\ndescription:\tA demo skill.\n---\n"))
+case("yaml-tab-trailing", "a tab after a plain value => PyYAML scanner error => missing name",
+     one(b"---\nname: demo\t\ndescription: A demo skill.\n---\n"))
+case("yaml-tab-inside-plain", "a tab inside a plain scalar ends it; the rest cannot start a token => missing name",
+     one(b"---\nname: demo\ndescription: A\tdemo skill.\n---\n"))
+case("yaml-tab-in-quoted", "a tab inside a quoted scalar is fine",
+     one(b"---\nname: demo\ndescription: \"A\tdemo skill.\"\n---\n"))
+case("yaml-tab-in-comment", "a tab inside a comment is fine",
+     one(b"---\nname: demo # the\tname\ndescription: A demo skill.\n---\n"))
+case("yaml-tab-in-block-scalar", "a tab inside block scalar content is fine",
+     one(b"---\nname: demo\ndescription: |\n  A\tdemo skill.\n---\n"))
+case("yaml-duplicate-anchor", "an anchor name defined twice => PyYAML ComposerError => missing name",
+     one(md("name: &n demo\ndescription: &n A demo skill.\n")))
+case("yaml-flow-unindented-continuation", "a flow mapping whose continuation line is not indented: PyYAML accepts it",
+     one(md("name: demo\nmetadata: {short-description: x,\ntags: y}\ndescription: A demo skill.\n")))
 case("yaml-trailing-comment", "`name: demo # comment` => demo",
      one(md("name: demo   # the name\ndescription: A demo skill. # c\n")))
 case("yaml-block-scalar-name", "`name: |` block scalar 'demo\\n' is stripped => demo",
