@@ -17,7 +17,11 @@ fn main() {
         let text = v["text"].as_str().expect("a `text` string");
         let doc = SkillDocument::parse(text.as_bytes(), DEFAULT_MAX_FRONTMATTER_BYTES);
         let verdict = match &doc.verdict {
-            Verdict::Accepted => format!("ok:{}|{}", doc.skill_name.unwrap_or_default(), doc.skill_description.unwrap_or_default()),
+            Verdict::Accepted => format!(
+                "ok:{}|{}",
+                doc.skill_name.unwrap_or_default(),
+                doc.skill_description.unwrap_or_default()
+            ),
             Verdict::Rejected(r) => format!("reject:{}", r.reason()),
             Verdict::Crash(_) => "crash".to_string(),
         };

@@ -100,9 +100,21 @@ fn mention_sites(sink: &FileSink) -> Vec<MentionSite> {
         .collect()
 }
 
+/// Reads a file only if it is a regular file (symlinks followed): opening a FIFO for reading
+/// blocks until a writer appears, and a device may never reach EOF.
+fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    std::fs::read(path)
+}
+
 /// Analyzes a SKILL.md at `path` whose bundle directory is `bundle_dir`.
 pub fn analyze_skill(path: &Path, bundle_dir: &Path, opts: &AnalysisOptions) -> FileAnalysis {
-    let text = match std::fs::read(path) {
+    let text = match read_regular(path) {
         Ok(t) => t,
         Err(e) => {
             let mut a = FileAnalysis::unreadable(path, FileKind::Skill, &e);
@@ -164,7 +176,7 @@ pub fn analyze_skill_text(
 
 /// Analyzes a Markdown/text file for mentions.
 pub fn analyze_text(path: &Path) -> FileAnalysis {
-    match std::fs::read(path) {
+    match read_regular(path) {
         Ok(text) => analyze_text_content(path, &text),
         Err(e) => FileAnalysis::unreadable(path, FileKind::Text, &e),
     }

@@ -92,6 +92,14 @@ impl Settings {
     /// Reads `skills-lsp.toml` from `root`, if present.
     pub fn load(root: &Path) -> Result<Settings, SettingsError> {
         let path = root.join(FILE_NAME);
+        // Only a regular file is read: opening a FIFO would block.
+        if std::fs::metadata(&path).is_ok_and(|m| !m.is_file()) {
+            return Err(SettingsError {
+                path,
+                message: "not a regular file".into(),
+                range: None,
+            });
+        }
         match std::fs::read_to_string(&path) {
             Ok(text) => Settings::parse(&text).map_err(|(message, range)| SettingsError {
                 path,

@@ -312,3 +312,21 @@ fn docs_rules_md_is_up_to_date() {
         "docs/rules.md is stale: run `cargo run -p skills-lsp -- rules --format markdown > docs/rules.md`"
     );
 }
+
+#[test]
+fn unreadable_path_is_an_io_error() {
+    let ws = TempWorkspace::new("fifo");
+    ws.file("config/runtime.yaml", ONE_SPACE_CONFIG).file(
+        "skills/demo/SKILL.md",
+        "---\nname: demo\ndescription: d\n---\n",
+    );
+    let fifo = ws.root.join("notes.md");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(status.success());
+    let out = run(BIN, &["--check", ".", "notes.md"], &ws.root, None);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("notes.md"), "{}", out.stderr);
+}

@@ -121,6 +121,22 @@ pub fn run(args: CheckArgs, cwd: &Path) -> Result<ExitCode, String> {
             return Err(format!("cannot write output: {e}"));
         }
     }
+    // Files named on the command line that could not be read are I/O errors (exit 2).
+    let unreadable: Vec<String> = workspaces
+        .iter()
+        .flat_map(|w| w.extra_files.iter())
+        .filter_map(|f| {
+            f.read_error
+                .as_ref()
+                .map(|e| format!("{}: {e}", report.display_path(&f.path)))
+        })
+        .collect();
+    for u in &unreadable {
+        eprintln!("skills-lsp: cannot read {u}");
+    }
+    if !unreadable.is_empty() {
+        return Ok(ExitCode::from(EXIT_USAGE));
+    }
     let errors = report.count(Severity::Error);
     let warnings = report.count(Severity::Warning);
     Ok(if errors > 0 || (args.strict && warnings > 0) {

@@ -239,7 +239,11 @@ pub fn load(opts: &LoadOptions) -> WorkspaceConfig {
             None => Some(root.join(".env")).filter(|p| p.exists()),
         };
         if let Some(path) = env_file.filter(|p| p.exists()) {
-            if let Ok(text) = std::fs::read_to_string(&path) {
+            // Only regular files are read: opening a FIFO would block.
+            if let Some(text) = read_regular_file(&path)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+            {
                 for a in dotenv::parse(&text) {
                     cfg.env.entry(a.key).or_insert(a.value);
                 }
@@ -272,11 +276,23 @@ pub fn load(opts: &LoadOptions) -> WorkspaceConfig {
         paths.push((absolutize(&root, &expand_home(&s, &cfg.env)), Origin::Cli));
     }
 
+    // Existence is decided here, once; `load_texts` works on the bytes alone. Only regular
+    // files are read (a FIFO would block, a character device might never end).
+    let overlays: Vec<(PathBuf, Origin, Option<Vec<u8>>)> = paths
+        .into_iter()
+        .map(|(path, origin)| {
+            let text = path
+                .is_file()
+                .then(|| read_regular_file(&path).unwrap_or_default());
+            (path, origin, text)
+        })
+        .collect();
+
     if let Some(path) = dotenv_failed {
         // The runtime stops before loading any overlay.
-        cfg.overlays = paths
+        cfg.overlays = overlays
             .into_iter()
-            .map(|(path, origin)| read_overlay(path, origin))
+            .map(|(path, origin, text)| new_overlay(path, origin, text.unwrap_or_default()))
             .collect();
         let msg = format!(
             "`SKILLS_RUNTIME_SDK_ENV_FILE` names `{}`, which does not exist; the runtime loads no config (CLI_DOTENV_LOAD_FAILED)",
@@ -287,14 +303,43 @@ pub fn load(opts: &LoadOptions) -> WorkspaceConfig {
         cfg.skills = SkillsConfig::default();
         return cfg;
     }
+    load_layers(cfg, overlays)
+}
 
-    cfg.overlays = paths
+/// Validates overlays given as bytes, without touching the filesystem: layers A (YAML, root
+/// type), B (schema), B' (merged-tree checks) and C (preflight), plus the layer-D verdict.
+/// Every overlay is taken to exist; the environment is empty (no `.env`, no variables).
+pub fn load_texts(
+    workspace_root: PathBuf,
+    overlays: Vec<(PathBuf, Origin, Vec<u8>)>,
+) -> WorkspaceConfig {
+    let cfg = WorkspaceConfig {
+        workspace_root,
+        ..Default::default()
+    };
+    let overlays = overlays
         .into_iter()
-        .map(|(path, origin)| read_overlay(path, origin))
+        .map(|(path, origin, text)| (path, origin, Some(text)))
+        .collect();
+    load_layers(cfg, overlays)
+}
+
+/// Layers A–D over overlays already read; `None` text means the file does not exist.
+fn load_layers(
+    mut cfg: WorkspaceConfig,
+    overlays: Vec<(PathBuf, Origin, Option<Vec<u8>>)>,
+) -> WorkspaceConfig {
+    let mut exists = Vec::with_capacity(overlays.len());
+    cfg.overlays = overlays
+        .into_iter()
+        .map(|(path, origin, text)| {
+            exists.push(text.is_some());
+            new_overlay(path, origin, text.unwrap_or_default())
+        })
         .collect();
     let mut layer_a_ok = true;
-    for i in 0..cfg.overlays.len() {
-        layer_a_ok &= check_overlay(&mut cfg, i);
+    for (i, exists) in exists.into_iter().enumerate() {
+        layer_a_ok &= check_overlay(&mut cfg, i, exists);
     }
 
     let mut merged = MNode::Map {
@@ -309,7 +354,7 @@ pub fn load(opts: &LoadOptions) -> WorkspaceConfig {
         if !doc.is_map(root_node) {
             continue;
         }
-        let overlay = MNode::from_yaml(doc, i, root_node, 0);
+        let overlay = MNode::from_yaml(doc, i, root_node, Shape::Model(&schema::ROOT), 0);
         merge(&mut merged, overlay);
     }
 
@@ -329,8 +374,16 @@ pub fn load(opts: &LoadOptions) -> WorkspaceConfig {
     cfg
 }
 
-fn read_overlay(path: PathBuf, origin: Origin) -> Overlay {
-    let text = std::fs::read(&path).unwrap_or_default();
+/// Reads `path` only if it is a regular file (after following symlinks): opening a FIFO
+/// for reading would block, and a character device may never end.
+fn read_regular_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    if !path.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    std::fs::read(path)
+}
+
+fn new_overlay(path: PathBuf, origin: Origin, text: Vec<u8>) -> Overlay {
     let lines = LineIndex::new(&text);
     Overlay {
         path,
@@ -342,9 +395,8 @@ fn read_overlay(path: PathBuf, origin: Origin) -> Overlay {
 }
 
 /// Layer A for one overlay: existence, YAML, root type. Returns whether it passed.
-fn check_overlay(cfg: &mut WorkspaceConfig, i: usize) -> bool {
+fn check_overlay(cfg: &mut WorkspaceConfig, i: usize, exists: bool) -> bool {
     let path = cfg.overlays[i].path.clone();
-    let exists = path.is_file();
     if !exists {
         let msg = format!(
             "overlay `{}` does not exist (CLI_OVERLAY_NOT_FOUND); relative paths resolve against the workspace root",
@@ -441,25 +493,64 @@ struct MEntry {
 /// this deep, and those are errors anyway).
 const MAX_MERGE_DEPTH: usize = 32;
 
+/// How far [`MNode::from_yaml`] expands a mapping: as far as the schema reads it.
+#[derive(Debug, Clone, Copy)]
+enum Shape {
+    /// A schema model: every entry is expanded, known keys by their field type.
+    Model(&'static Model),
+    /// `Dict[str, Any]`: its keys are read, its values are not.
+    Dict,
+    /// Nothing below is read (unknown keys, scalar-typed keys, dict values): a mapping stays
+    /// a [`MNode::Map`] without entries. Expanding it would follow aliases into content no one
+    /// reads, which a YAML alias bomb makes exponentially large.
+    Opaque,
+}
+
+impl Shape {
+    fn of(ty: &'static Ty) -> Shape {
+        match ty {
+            Ty::Model(m) => Shape::Model(m),
+            Ty::Optional(inner) => Shape::of(inner),
+            Ty::DictAny => Shape::Dict,
+            _ => Shape::Opaque,
+        }
+    }
+}
+
 impl MNode {
-    fn from_yaml(doc: &YamlDoc, file: usize, node: NodeId, depth: usize) -> MNode {
+    fn from_yaml(doc: &YamlDoc, file: usize, node: NodeId, shape: Shape, depth: usize) -> MNode {
         let node = doc.target(node);
         let loc = Loc { file, node };
         if depth >= MAX_MERGE_DEPTH || !doc.is_map(node) {
             return MNode::Leaf(loc);
         }
+        let model = match shape {
+            Shape::Model(m) => Some(m),
+            Shape::Dict => None,
+            Shape::Opaque => {
+                return MNode::Map {
+                    loc: Some(loc),
+                    entries: Vec::new(),
+                };
+            }
+        };
         let entries = doc
             .entries(node)
             .unwrap_or_default()
             .into_iter()
-            .map(|e| MEntry {
-                key: doc
-                    .scalar_text(e.key)
-                    .unwrap_or("<non-scalar key>")
-                    .to_string(),
-                key_is_str: doc.kind(e.key) == ScalarKind::Str,
-                key_loc: Loc { file, node: e.key },
-                value: MNode::from_yaml(doc, file, e.value, depth + 1),
+            .map(|e| {
+                let key = doc.scalar_text(e.key).unwrap_or("<non-scalar key>");
+                let key_is_str = doc.kind(e.key) == ScalarKind::Str;
+                let child = model
+                    .filter(|_| key_is_str)
+                    .and_then(|m| m.field(key))
+                    .map_or(Shape::Opaque, |f| Shape::of(&f.ty));
+                MEntry {
+                    key: key.to_string(),
+                    key_is_str,
+                    key_loc: Loc { file, node: e.key },
+                    value: MNode::from_yaml(doc, file, e.value, child, depth + 1),
+                }
             })
             .collect();
         MNode::Map {
@@ -754,7 +845,7 @@ impl Validator<'_> {
                 };
                 for (i, item) in items.into_iter().enumerate() {
                     let doc = self.doc(l);
-                    let child = MNode::from_yaml(doc, l.file, item, 0);
+                    let child = MNode::from_yaml(doc, l.file, item, Shape::of(inner), 0);
                     self.ty(inner, &child, &format!("{path}[{i}]"));
                 }
             }
@@ -966,7 +1057,7 @@ fn extract_skills(cfg: &WorkspaceConfig, merged: &MNode) -> SkillsConfig {
             _ => None,
         }
     };
-    let items = |n: &MNode| -> Vec<(Loc, MNode)> {
+    let items = |n: &MNode, shape: Shape| -> Vec<(Loc, MNode)> {
         let Some(l) = leaf(n) else { return vec![] };
         let d = doc(l);
         d.items(l.node)
@@ -978,13 +1069,13 @@ fn extract_skills(cfg: &WorkspaceConfig, merged: &MNode) -> SkillsConfig {
                         file: l.file,
                         node: d.target(i),
                     },
-                    MNode::from_yaml(d, l.file, i, 0),
+                    MNode::from_yaml(d, l.file, i, shape, 0),
                 )
             })
             .collect()
     };
     if let Some(spaces) = skills.get("spaces") {
-        for (loc, item) in items(&spaces.value) {
+        for (loc, item) in items(&spaces.value, Shape::Model(&schema::SPACE)) {
             let field = |k: &str| item.get(k).and_then(|e| leaf(&e.value));
             let Some(id) = field("id").and_then(str_of) else {
                 continue;
@@ -995,7 +1086,7 @@ fn extract_skills(cfg: &WorkspaceConfig, merged: &MNode) -> SkillsConfig {
             let sources = item
                 .get("sources")
                 .map(|e| {
-                    items(&e.value)
+                    items(&e.value, Shape::Opaque)
                         .into_iter()
                         .filter_map(|(l, _)| str_of(l))
                         .collect()
@@ -1013,7 +1104,7 @@ fn extract_skills(cfg: &WorkspaceConfig, merged: &MNode) -> SkillsConfig {
         }
     }
     if let Some(sources) = skills.get("sources") {
-        for (loc, item) in items(&sources.value) {
+        for (loc, item) in items(&sources.value, Shape::Model(&schema::SOURCE)) {
             let field = |k: &str| item.get(k).and_then(|e| leaf(&e.value));
             let Some(id) = field("id").and_then(str_of) else {
                 continue;
@@ -1157,6 +1248,7 @@ fn preflight(cfg: &mut WorkspaceConfig, merged: &MNode) {
                 cfg.overlays[l.file].doc.as_ref().expect("parsed"),
                 l.file,
                 l.node,
+                Shape::Model(&schema::SOURCE),
                 0,
             )
         });

@@ -88,6 +88,10 @@ pub struct YamlDoc {
 /// `RecursionError`, which the runtime does not catch.
 pub const PYYAML_MAX_DEPTH: usize = 491;
 
+/// Merged entries beyond which PyYAML's `flatten_mapping` (about a microsecond per copied
+/// pair, measured) takes the runtime's scan into minutes or out of memory.
+pub const PYYAML_MAX_MERGE_EXPANSION: u128 = 20_000_000;
+
 /// One mapping entry after merge keys are applied, last duplicate winning.
 #[derive(Debug, Clone, Copy)]
 pub struct Entry {
@@ -178,8 +182,13 @@ impl YamlDoc {
         let NodeKind::Map { .. } = self.node(id).kind else {
             return None;
         };
-        let mut flat = Vec::new();
-        self.flatten(id, &mut flat, 0);
+        Some(self.flatten(id, &mut HashMap::new(), 0))
+    }
+
+    /// Keeps each key once: at its first position, with its last value. Applying this to
+    /// every merged part and again to the whole gives the same result as applying it once
+    /// to the whole, so each part can be reduced (and memoized) on its own.
+    fn dedup_entries(&self, flat: Vec<Entry>) -> Vec<Entry> {
         let mut out: Vec<Entry> = Vec::with_capacity(flat.len());
         let mut index: HashMap<(ScalarKind, &str), usize> = HashMap::new();
         for e in flat {
@@ -194,7 +203,7 @@ impl YamlDoc {
                 }
             }
         }
-        Some(out)
+        out
     }
 
     fn key_identity(&self, key: NodeId) -> Option<(ScalarKind, &str)> {
@@ -202,12 +211,23 @@ impl YamlDoc {
         self.scalar_text(key).map(|t| (kind, t))
     }
 
-    fn flatten(&self, id: NodeId, out: &mut Vec<Entry>, depth: usize) {
+    /// The de-duplicated entries of mapping `id` with merges expanded. Memoized per
+    /// (node, depth): a mapping merged many times over (`<<: [*a, *a, ...]` nested, a
+    /// "billion laughs" of merge keys) is flattened once per level, not once per path.
+    fn flatten(
+        &self,
+        id: NodeId,
+        memo: &mut HashMap<(NodeId, usize), Vec<Entry>>,
+        depth: usize,
+    ) -> Vec<Entry> {
         let NodeKind::Map { entries, .. } = &self.node(id).kind else {
-            return;
+            return Vec::new();
         };
         if depth > 32 {
-            return;
+            return Vec::new();
+        }
+        if let Some(done) = memo.get(&(id, depth)) {
+            return done.clone();
         }
         let mut merged = Vec::new();
         let mut own = Vec::new();
@@ -215,16 +235,12 @@ impl YamlDoc {
             if self.kind(k) == ScalarKind::Merge {
                 let v = self.target(v);
                 match &self.node(v).kind {
-                    NodeKind::Map { .. } => self.flatten(v, &mut merged, depth + 1),
+                    NodeKind::Map { .. } => merged.extend(self.flatten(v, memo, depth + 1)),
                     NodeKind::Seq { items, .. } => {
-                        let mut sub = Vec::new();
                         for &item in items.iter().rev() {
                             let item = self.target(item);
-                            let mut part = Vec::new();
-                            self.flatten(item, &mut part, depth + 1);
-                            sub.push(part);
+                            merged.extend(self.flatten(item, memo, depth + 1));
                         }
-                        merged.extend(sub.into_iter().flatten());
                     }
                     _ => {}
                 }
@@ -232,8 +248,10 @@ impl YamlDoc {
                 own.push(Entry { key: k, value: v });
             }
         }
-        out.extend(merged);
-        out.extend(own);
+        merged.extend(own);
+        let out = self.dedup_entries(merged);
+        memo.insert((id, depth), out.clone());
+        out
     }
 
     /// Looks up a string key in a mapping (after merges; last duplicate wins).
@@ -293,7 +311,86 @@ impl YamlDoc {
                 NodeKind::Alias(_) => {}
             }
         }
+        let (expansion, at) = self.merge_expansion();
+        if expansion > PYYAML_MAX_MERGE_EXPANSION {
+            return Err(LoadProblem::Crash(YamlError {
+                range: self.span(at),
+                message: format!(
+                    "merge keys (`<<`) here expand to about {expansion} entries; PyYAML copies every one of them, so the runtime's scan runs for minutes or exhausts memory"
+                ),
+            }));
+        }
         Ok(())
+    }
+
+    /// The merge sources of a mapping: the mappings its `<<` keys name.
+    fn merge_sources(&self, map: NodeId) -> Vec<NodeId> {
+        let mut out = Vec::new();
+        for &(k, v) in self.raw_entries(map) {
+            if self.kind(k) != ScalarKind::Merge {
+                continue;
+            }
+            let v = self.target(v);
+            match &self.node(v).kind {
+                NodeKind::Map { .. } => out.push(v),
+                NodeKind::Seq { items, .. } => out.extend(
+                    items
+                        .iter()
+                        .map(|&i| self.target(i))
+                        .filter(|&i| self.is_map(i)),
+                ),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// How many key/value pairs PyYAML's `flatten_mapping` materialises for the largest
+    /// mapping (it concatenates merged lists without removing duplicates), and that mapping.
+    /// Iterative, memoized, and safe against recursive aliases.
+    fn merge_expansion(&self) -> (u128, NodeId) {
+        let mut memo: HashMap<NodeId, u128> = HashMap::new();
+        let mut best = (0, 0);
+        for (i, node) in self.nodes.iter().enumerate() {
+            let NodeKind::Map { .. } = node.kind else {
+                continue;
+            };
+            let root = i as NodeId;
+            let mut stack = vec![(root, false)];
+            let mut in_progress = std::collections::HashSet::new();
+            while let Some((id, expanded)) = stack.pop() {
+                if memo.contains_key(&id) {
+                    continue;
+                }
+                let sources = self.merge_sources(id);
+                if !expanded {
+                    in_progress.insert(id);
+                    stack.push((id, true));
+                    for s in sources {
+                        if !memo.contains_key(&s) && !in_progress.contains(&s) {
+                            stack.push((s, false));
+                        }
+                    }
+                } else {
+                    let own = self
+                        .raw_entries(id)
+                        .iter()
+                        .filter(|(k, _)| self.kind(*k) != ScalarKind::Merge)
+                        .count() as u128;
+                    let merged: u128 = sources
+                        .iter()
+                        .map(|s| memo.get(s).copied().unwrap_or(0))
+                        .fold(0u128, u128::saturating_add);
+                    memo.insert(id, own.saturating_add(merged));
+                    in_progress.remove(&id);
+                }
+            }
+            let size = memo.get(&root).copied().unwrap_or(0);
+            if size > best.0 {
+                best = (size, root);
+            }
+        }
+        best
     }
 
     fn check_merge(&self, v: NodeId) -> Result<(), LoadProblem> {
@@ -354,19 +451,35 @@ pub fn is_pyyaml_printable(c: char) -> bool {
 struct Offsets<'a> {
     text: &'a str,
     ascii: bool,
+    /// Padding inserted before parsing (see [`reindent_continuations`]): (char index in the
+    /// parsed text where it starts, number of characters), in order.
+    insertions: &'a [(usize, usize)],
     /// (char index, byte offset) of the last conversion, to walk forward cheaply.
     cursor: (usize, usize),
 }
 
 impl<'a> Offsets<'a> {
-    fn new(text: &'a str) -> Self {
+    fn new(text: &'a str, insertions: &'a [(usize, usize)]) -> Self {
         Self {
             text,
             ascii: text.is_ascii(),
+            insertions,
             cursor: (0, 0),
         }
     }
-    fn byte(&mut self, char_index: usize) -> usize {
+    /// Maps a character index of the parsed text back to the original text.
+    fn original_char(&self, parsed: usize) -> usize {
+        let mut removed = 0;
+        for &(at, count) in self.insertions {
+            if at >= parsed {
+                break;
+            }
+            removed += count.min(parsed - at);
+        }
+        parsed - removed
+    }
+    fn byte(&mut self, parsed_char_index: usize) -> usize {
+        let char_index = self.original_char(parsed_char_index);
         if self.ascii {
             return char_index.min(self.text.len());
         }
@@ -458,7 +571,20 @@ fn parse_syntax(text: &str, base: usize) -> Result<YamlDoc, YamlError> {
     };
     // saphyr-parser is not expected to panic, but a malformed file must never take the
     // process down: treat a panic as a syntax error at the start.
-    let parsed = std::panic::catch_unwind(|| parse_events(&translated, text, base));
+    let parsed = std::panic::catch_unwind(|| {
+        parse_events(&translated, text, base, &[]).or_else(|first_error| {
+            // PyYAML does not check indentation inside flow collections and quoted scalars;
+            // saphyr does. Retry with those continuation lines indented (whitespace there is
+            // folded away, so values are unchanged) before reporting the first error.
+            match reindent_continuations(&translated) {
+                Some((padded, insertions)) => {
+                    parse_events(&padded, text, base, &insertions).map_err(|_| first_error)
+                }
+                None => Err(first_error),
+            }
+        })
+    });
+    let parsed = parsed.map(|r| r.and_then(|doc| check_tabs(text, base, &doc).map(|()| doc)));
     parsed.unwrap_or_else(|_| {
         Err(YamlError {
             range: TextRange::empty(base),
@@ -468,12 +594,18 @@ fn parse_syntax(text: &str, base: usize) -> Result<YamlDoc, YamlError> {
 }
 
 /// `text` is what the parser reads; `original` (same characters count) is what spans index.
-fn parse_events(text: &str, original: &str, base: usize) -> Result<YamlDoc, YamlError> {
-    let mut offsets = Offsets::new(original);
+fn parse_events(
+    text: &str,
+    original: &str,
+    base: usize,
+    insertions: &[(usize, usize)],
+) -> Result<YamlDoc, YamlError> {
+    let mut offsets = Offsets::new(original, insertions);
     let mut parser = Parser::new_from_str(text);
     let mut doc = YamlDoc::default();
     let mut stack: Vec<Open> = Vec::new();
     let mut anchors: HashMap<usize, NodeId> = HashMap::new();
+    let mut anchor_names: std::collections::HashSet<String> = Default::default();
     let mut documents = 0;
     let err = |offsets: &mut Offsets, index: usize, message: String| YamlError {
         range: TextRange::empty(base + offsets.byte(index)),
@@ -520,7 +652,15 @@ fn parse_events(text: &str, original: &str, base: usize) -> Result<YamlDoc, Yaml
                     range,
                 );
                 if anchor > 0 {
-                    anchors.insert(anchor, id);
+                    register_anchor(
+                        &mut anchors,
+                        &mut anchor_names,
+                        anchor,
+                        id,
+                        original,
+                        range,
+                        base,
+                    )?;
                 }
                 finished = Some(id);
             }
@@ -543,7 +683,15 @@ fn parse_events(text: &str, original: &str, base: usize) -> Result<YamlDoc, Yaml
                     range,
                 );
                 if anchor > 0 {
-                    anchors.insert(anchor, id);
+                    register_anchor(
+                        &mut anchors,
+                        &mut anchor_names,
+                        anchor,
+                        id,
+                        original,
+                        range,
+                        base,
+                    )?;
                 }
                 stack.push(Open::Seq {
                     start: range.start,
@@ -563,7 +711,15 @@ fn parse_events(text: &str, original: &str, base: usize) -> Result<YamlDoc, Yaml
                     range,
                 );
                 if anchor > 0 {
-                    anchors.insert(anchor, id);
+                    register_anchor(
+                        &mut anchors,
+                        &mut anchor_names,
+                        anchor,
+                        id,
+                        original,
+                        range,
+                        base,
+                    )?;
                 }
                 stack.push(Open::Map {
                     start: range.start,
@@ -622,6 +778,161 @@ fn parse_events(text: &str, original: &str, base: usize) -> Result<YamlDoc, Yaml
         }
     }
     Ok(doc)
+}
+
+/// PyYAML only skips spaces between tokens, and a plain scalar stops at a tab: a tab anywhere
+/// except inside a quoted or block scalar or a comment raises "found character '\t' that cannot
+/// start any token". YAML 1.2 parsers accept many of these, so they are checked here.
+fn check_tabs(text: &str, base: usize, doc: &YamlDoc) -> Result<(), YamlError> {
+    if !text.contains('\t') {
+        return Ok(());
+    }
+    let mut protected: Vec<TextRange> = Vec::new();
+    let mut all_scalars: Vec<TextRange> = Vec::new();
+    for node in &doc.nodes {
+        if let NodeKind::Scalar { style, .. } = node.kind {
+            let r = TextRange::new(node.span.start - base, node.span.end - base);
+            all_scalars.push(r);
+            if style != Style::Plain {
+                protected.push(r);
+            }
+        }
+    }
+    let inside = |spans: &[TextRange], at: usize| spans.iter().any(|r| r.start <= at && at < r.end);
+    let bytes = text.as_bytes();
+    for (at, _) in text.match_indices('\t') {
+        if inside(&protected, at) {
+            continue;
+        }
+        let line_start = text[..at].rfind(['\n', '\r']).map_or(0, |i| i + 1);
+        let in_comment = (line_start..at).any(|i| {
+            bytes[i] == b'#'
+                && (i == line_start || matches!(bytes[i - 1], b' ' | b'\t'))
+                && !inside(&all_scalars, i)
+        });
+        if !in_comment {
+            return Err(YamlError {
+                range: TextRange::new(base + at, base + at + 1),
+                message: "found character '\\t' that cannot start any token (PyYAML allows tabs only inside quoted or block scalars and comments)".into(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Indents every line that starts inside a flow collection or a quoted scalar so that it is
+/// deeper than the line that opened it. Returns the padded text and where padding went, or
+/// `None` when there is no such line.
+fn reindent_continuations(text: &str) -> Option<(String, Vec<(usize, usize)>)> {
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut insertions = Vec::new();
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    let mut opener_indent = 0usize;
+    let mut chars_out = 0usize;
+    for line in text.split_inclusive('\n') {
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        if depth > 0 || quote.is_some() {
+            let pad = (opener_indent + 2).saturating_sub(indent);
+            if pad > 0 && !line.trim().is_empty() {
+                insertions.push((chars_out, pad));
+                out.extend(std::iter::repeat_n(' ', pad));
+                chars_out += pad;
+            }
+        } else {
+            opener_indent = indent;
+        }
+        // Whether a scalar or collection may start here: at the line start or after an
+        // indicator (`: `, `- `, `? `, `[`, `{`, `,`).
+        let mut token_start = true;
+        let mut prev = ' ';
+        let mut it = line.chars().peekable();
+        while let Some(c) = it.next() {
+            match quote {
+                Some('"') => match c {
+                    '\\' => {
+                        it.next();
+                    }
+                    '"' => quote = None,
+                    _ => {}
+                },
+                Some(_) => {
+                    if c == '\'' {
+                        if it.peek() == Some(&'\'') {
+                            it.next();
+                        } else {
+                            quote = None;
+                        }
+                    }
+                }
+                None => {
+                    if c == '#' && matches!(prev, ' ' | '\t') {
+                        break;
+                    }
+                    if (c == '"' || c == '\'') && token_start {
+                        quote = Some(c);
+                    } else if (c == '[' || c == '{') && (token_start || depth > 0) {
+                        depth += 1;
+                    } else if (c == ']' || c == '}') && depth > 0 {
+                        depth -= 1;
+                    }
+                    token_start = match c {
+                        ' ' | '\t' => {
+                            token_start || matches!(prev, ':' | '-' | '?' | ',' | '[' | '{')
+                        }
+                        '[' | '{' | ',' => depth > 0 || token_start,
+                        '&' | '!' if token_start => true,
+                        _ => false,
+                    };
+                    if matches!(prev, '&' | '!') && !matches!(c, ' ' | '\t') {
+                        token_start = false;
+                    }
+                }
+            }
+            prev = c;
+        }
+        out.push_str(line);
+        chars_out += line.chars().count();
+    }
+    (!insertions.is_empty()).then_some((out, insertions))
+}
+
+/// Records an anchor; PyYAML's composer refuses a name defined twice in one document.
+fn register_anchor(
+    anchors: &mut HashMap<usize, NodeId>,
+    names: &mut std::collections::HashSet<String>,
+    anchor: usize,
+    id: NodeId,
+    original: &str,
+    range: TextRange,
+    base: usize,
+) -> Result<(), YamlError> {
+    anchors.insert(anchor, id);
+    if let Some(name) = anchor_name(original, range.start - base) {
+        if !names.insert(name.to_string()) {
+            return Err(YamlError {
+                range,
+                message: format!("found duplicate anchor '{name}'"),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The anchor name written at the start of a node's span (after an optional tag).
+fn anchor_name(original: &str, span_start: usize) -> Option<&str> {
+    let rest = original.get(span_start..)?;
+    let rest = if rest.starts_with('!') {
+        rest.trim_start_matches(|c: char| !c.is_whitespace())
+            .trim_start()
+    } else {
+        rest
+    };
+    let name = rest.strip_prefix('&')?;
+    let end = name
+        .find(|c: char| c.is_whitespace() || matches!(c, ',' | '[' | ']' | '{' | '}'))
+        .unwrap_or(name.len());
+    Some(&name[..end])
 }
 
 fn push(doc: &mut YamlDoc, kind: NodeKind, span: TextRange) -> NodeId {
@@ -692,5 +1003,21 @@ mod tests {
             Err(LoadProblem::Crash(_))
         ));
         assert!(parse("a: 1\n---\nb: 2\n", 0).is_err());
+    }
+
+    #[test]
+    fn unindented_flow_and_quoted_continuations_load_like_pyyaml() {
+        let doc = parse(
+            "name: demo\nmetadata: {short: x,\ntags: y}\ndescription: \"a\nb\"\n",
+            0,
+        )
+        .unwrap();
+        let root = doc.root().unwrap();
+        let meta = doc.get(root, "metadata").unwrap().value;
+        assert_eq!(doc.as_str(doc.get(meta, "tags").unwrap().value), Some("y"));
+        let desc = doc.get(root, "description").unwrap();
+        assert_eq!(doc.as_str(desc.value), Some("a b"));
+        // Spans still index the original text.
+        assert_eq!(doc.span(desc.value), TextRange::new(54, 59));
     }
 }
