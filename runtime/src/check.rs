@@ -62,27 +62,9 @@ fn is_yaml(p: &Path) -> bool {
 
 /// Files under a directory PATH: SKILL.md files and Markdown/text files.
 fn expand_dir(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let walker = ignore::WalkBuilder::new(dir)
-        .hidden(true)
-        .git_ignore(true)
-        .require_git(false)
-        .filter_entry(|e| {
-            !matches!(
-                e.file_name().to_str(),
-                Some("node_modules" | "target" | ".git")
-            )
-        })
-        .build();
-    for e in walker.flatten() {
-        if e.file_type().is_some_and(|t| t.is_file())
-            && (e.file_name() == "SKILL.md" || is_text_file(e.path()))
-        {
-            out.push(e.into_path());
-        }
-    }
-    out.sort();
-    out
+    index::project_files(dir, |p| {
+        p.file_name().is_some_and(|n| n == "SKILL.md") || is_text_file(p)
+    })
 }
 
 /// Checks one workspace.

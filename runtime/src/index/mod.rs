@@ -602,7 +602,18 @@ fn nested(index: &mut SkillIndex, ws: &Path) {
 /// Every SKILL.md under `root`, skipping VCS/build directories, dot directories and anything
 /// git-ignored (used when the workspace has no runtime config).
 pub fn discover(root: &Path) -> Vec<(PathBuf, PathBuf)> {
-    let mut out = Vec::new();
+    project_files(root, |p| p.file_name().is_some_and(|n| n == "SKILL.md"))
+        .into_iter()
+        .map(|p| {
+            let real = p.canonicalize().unwrap_or_else(|_| p.clone());
+            (p, real)
+        })
+        .collect()
+}
+
+/// Regular files under `root` that `keep` accepts, sorted, the way a project-wide tool should
+/// walk: dot directories, `.git`, `node_modules`, `target` and git-ignored files are skipped.
+pub fn project_files(root: &Path, keep: impl Fn(&Path) -> bool) -> Vec<PathBuf> {
     let walker = ignore::WalkBuilder::new(root)
         .hidden(true)
         .git_ignore(true)
@@ -615,13 +626,11 @@ pub fn discover(root: &Path) -> Vec<(PathBuf, PathBuf)> {
             )
         })
         .build();
-    for entry in walker.flatten() {
-        if entry.file_name() == "SKILL.md" && entry.file_type().is_some_and(|t| t.is_file()) {
-            let p = entry.into_path();
-            let real = p.canonicalize().unwrap_or_else(|_| p.clone());
-            out.push((p, real));
-        }
-    }
+    let mut out: Vec<PathBuf> = walker
+        .flatten()
+        .filter(|e| e.file_type().is_some_and(|t| t.is_file()) && keep(e.path()))
+        .map(ignore::DirEntry::into_path)
+        .collect();
     out.sort();
     out
 }

@@ -315,6 +315,20 @@ fn quote_edit(field: &Field, text: &[u8]) -> Vec<Edit> {
     }]
 }
 
+/// Reports a field PyYAML does not read as a string, with a quoting fix when it is a scalar.
+fn not_a_string(sink: &mut FileSink, rule: &'static Rule, field: &Field, message: String) {
+    let edits = field
+        .raw
+        .as_ref()
+        .is_some_and(|r| !r.is_empty())
+        .then(|| quote_edit(field, sink.text));
+    let d = sink.emit(rule, field.value, message);
+    if let Some(edits) = edits {
+        d.help("quote it");
+        d.fix("Quote the value", edits);
+    }
+}
+
 fn name_checks(doc: &SkillDocument, sink: &mut FileSink) {
     let Some(fm) = doc.frontmatter.as_ref().ok() else {
         return;
@@ -344,13 +358,15 @@ fn name_checks(doc: &SkillDocument, sink: &mut FileSink) {
             return;
         }
         kind => {
-            let quotable = name.raw.as_ref().is_some_and(|r| !r.is_empty());
-            let edits = quotable.then(|| quote_edit(name, sink.text));
-            let d = sink.emit(&NAME_NOT_STRING, name.value, format!("the runtime reads this `name` as {} (YAML 1.1), not a string, and rejects the skill as missing `name`", kind.python_name()));
-            if let Some(edits) = edits {
-                d.help("quote it");
-                d.fix("Quote the value", edits);
-            }
+            not_a_string(
+                sink,
+                &NAME_NOT_STRING,
+                name,
+                format!(
+                    "the runtime reads this `name` as {} (YAML 1.1), not a string, and rejects the skill as missing `name`",
+                    kind.python_name()
+                ),
+            );
             return;
         }
     }
@@ -468,13 +484,15 @@ fn description_checks(doc: &SkillDocument, sink: &mut FileSink) {
             return;
         }
         kind => {
-            let quotable = desc.raw.as_ref().is_some_and(|r| !r.is_empty());
-            let edits = quotable.then(|| quote_edit(desc, sink.text));
-            let d = sink.emit(&DESCRIPTION_NOT_STRING, desc.value, format!("the runtime reads this `description` as {} (YAML 1.1), not a string, and rejects the skill", kind.python_name()));
-            if let Some(edits) = edits {
-                d.help("quote it");
-                d.fix("Quote the value", edits);
-            }
+            not_a_string(
+                sink,
+                &DESCRIPTION_NOT_STRING,
+                desc,
+                format!(
+                    "the runtime reads this `description` as {} (YAML 1.1), not a string, and rejects the skill",
+                    kind.python_name()
+                ),
+            );
             return;
         }
     }

@@ -505,19 +505,14 @@ impl<'a> Offsets<'a> {
     }
 }
 
-enum Open {
-    Seq {
-        start: usize,
-        items: Vec<NodeId>,
-        tag: Option<String>,
-        id: NodeId,
-    },
-    Map {
-        start: usize,
-        entries: Vec<NodeId>,
-        tag: Option<String>,
-        id: NodeId,
-    },
+/// A collection whose end event has not arrived yet.
+struct Open {
+    start: usize,
+    is_seq: bool,
+    /// Items, or keys and values alternating.
+    children: Vec<NodeId>,
+    tag: Option<String>,
+    id: NodeId,
 }
 
 fn tag_string(tag: Option<std::borrow::Cow<'_, saphyr_parser::Tag>>) -> Option<String> {
@@ -621,6 +616,7 @@ fn parse_events(
         };
         let range = offsets.range(span).shift(base);
         let mut finished: Option<NodeId> = None;
+        let is_seq = matches!(event, Event::SequenceStart(..));
         match event {
             Event::StreamEnd => break,
             Event::DocumentStart(_) => {
@@ -673,15 +669,9 @@ fn parse_events(
                 };
                 finished = Some(push(&mut doc, NodeKind::Alias(target), range));
             }
-            Event::SequenceStart(anchor, tag) => {
-                let id = push(
-                    &mut doc,
-                    NodeKind::Seq {
-                        items: vec![],
-                        tag: None,
-                    },
-                    range,
-                );
+            Event::SequenceStart(anchor, tag) | Event::MappingStart(anchor, tag) => {
+                // The real kind is filled in when the collection ends.
+                let id = push(&mut doc, NodeKind::Alias(0), range);
                 if anchor > 0 {
                     register_anchor(
                         &mut anchors,
@@ -693,86 +683,42 @@ fn parse_events(
                         base,
                     )?;
                 }
-                stack.push(Open::Seq {
+                stack.push(Open {
                     start: range.start,
-                    items: vec![],
+                    is_seq,
+                    children: vec![],
                     tag: tag_string(tag),
                     id,
                 });
                 doc.max_depth = doc.max_depth.max(stack.len());
             }
-            Event::MappingStart(anchor, tag) => {
-                let id = push(
-                    &mut doc,
-                    NodeKind::Map {
-                        entries: vec![],
-                        tag: None,
-                    },
-                    range,
-                );
-                if anchor > 0 {
-                    register_anchor(
-                        &mut anchors,
-                        &mut anchor_names,
-                        anchor,
-                        id,
-                        original,
-                        range,
-                        base,
-                    )?;
-                }
-                stack.push(Open::Map {
-                    start: range.start,
-                    entries: vec![],
-                    tag: tag_string(tag),
-                    id,
-                });
-                doc.max_depth = doc.max_depth.max(stack.len());
-            }
-            Event::SequenceEnd => {
-                if let Some(Open::Seq {
-                    start,
-                    items,
-                    tag,
-                    id,
-                    ..
-                }) = stack.pop()
-                {
-                    let n = &mut doc.nodes[id as usize];
-                    n.kind = NodeKind::Seq { items, tag };
-                    n.span = TextRange::new(start, range.end.max(start));
-                    finished = Some(id);
-                }
-            }
-            Event::MappingEnd => {
-                if let Some(Open::Map {
-                    start,
-                    entries,
-                    tag,
-                    id,
-                    ..
-                }) = stack.pop()
-                {
-                    let pairs = entries
-                        .chunks(2)
-                        .filter(|c| c.len() == 2)
-                        .map(|c| (c[0], c[1]))
-                        .collect();
-                    let n = &mut doc.nodes[id as usize];
-                    n.kind = NodeKind::Map {
-                        entries: pairs,
-                        tag,
+            Event::SequenceEnd | Event::MappingEnd => {
+                if let Some(open) = stack.pop() {
+                    let tag = open.tag;
+                    let kind = if open.is_seq {
+                        NodeKind::Seq {
+                            items: open.children,
+                            tag,
+                        }
+                    } else {
+                        let entries = open
+                            .children
+                            .chunks_exact(2)
+                            .map(|c| (c[0], c[1]))
+                            .collect();
+                        NodeKind::Map { entries, tag }
                     };
-                    n.span = TextRange::new(start, range.end.max(start));
-                    finished = Some(id);
+                    let n = &mut doc.nodes[open.id as usize];
+                    n.kind = kind;
+                    n.span = TextRange::new(open.start, range.end.max(open.start));
+                    finished = Some(open.id);
                 }
             }
             Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
         }
         if let Some(id) = finished {
             match stack.last_mut() {
-                Some(Open::Seq { items, .. }) => items.push(id),
-                Some(Open::Map { entries, .. }) => entries.push(id),
+                Some(open) => open.children.push(id),
                 None => doc.root = Some(id),
             }
         }
