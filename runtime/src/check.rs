@@ -176,9 +176,11 @@ pub fn check_workspace(opts: &CheckOptions) -> Workspace {
         }
     }
     let resolver = Resolver::new(&config, &index);
-    for f in index.files.iter().chain(&extra_files) {
-        resolver.check_file(f, &mut diagnostics);
+    let checked: Vec<&FileAnalysis> = index.files.iter().chain(&extra_files).collect();
+    for found in analysis::parallel_map(&checked, |f| resolver.check_file(f)) {
+        diagnostics.extend(found);
     }
+    diagnostics.extend(resolver.blocked_warning(&checked));
 
     let mut diagnostics: Vec<Diagnostic> = diagnostics
         .into_iter()
@@ -221,8 +223,16 @@ pub struct Resolver<'a> {
     enabled: HashSet<&'a str>,
     disabled: HashMap<&'a str, &'a str>,
     nothing_configured: bool,
-    blocked: Option<(String, Option<Related>)>,
+    blocked: Option<Blocker>,
     rejected_by_name: HashMap<&'a str, (String, String)>,
+}
+
+/// Why the runtime refuses every mention, and where that cause is written.
+#[derive(Debug, Clone)]
+pub struct Blocker {
+    pub cause: String,
+    pub path: PathBuf,
+    pub range: crate::text::SourceRange,
 }
 
 impl<'a> Resolver<'a> {
@@ -239,29 +249,38 @@ impl<'a> Resolver<'a> {
             .map(|s| (s.namespace.as_str(), s.id.as_str()))
             .collect();
         let nothing_configured = enabled.is_empty() || config.skills.sources.is_empty();
+        let config_path = || {
+            config
+                .overlays
+                .first()
+                .map(|o| o.path.clone())
+                .unwrap_or_else(|| config.workspace_root.join("config/runtime.yaml"))
+        };
         let blocked = if !config.loads && config.has_overlays() {
-            Some((
-                "the configuration does not load (see the config errors)".to_string(),
-                None,
-            ))
+            Some(Blocker {
+                cause: "the configuration does not load (see its errors)".into(),
+                path: config_path(),
+                range: Default::default(),
+            })
         } else {
             index.blocking_error().map(|e| {
-                let at = e
-                    .path
-                    .as_ref()
-                    .map(|p| format!(" in {}", shown_path(p, &config.workspace_root)))
-                    .unwrap_or_default();
                 let why = e
                     .reason
                     .as_ref()
                     .map(|r| format!(": {r}"))
                     .unwrap_or_default();
-                let related = e.path.as_ref().map(|p| Related {
-                    path: p.clone(),
-                    range: index.file(p).map(|f| f.name_range).unwrap_or_default(),
-                    message: format!("{} here", e.code),
-                });
-                (format!("{}{at}{why}", e.code), related)
+                let (path, range) = match &e.path {
+                    Some(p) => (
+                        p.clone(),
+                        index.file(p).map(|f| f.name_range).unwrap_or_default(),
+                    ),
+                    None => (config_path(), Default::default()),
+                };
+                Blocker {
+                    cause: format!("{}{why}", e.code),
+                    path,
+                    range,
+                }
             })
         };
         let mut rejected_by_name = HashMap::new();
@@ -308,19 +327,12 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    /// Mention findings for one file.
-    pub fn check_file(&self, f: &FileAnalysis, out: &mut Vec<Diagnostic>) {
+    /// Findings for the mentions of one file.
+    pub fn check_file(&self, f: &FileAnalysis) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
         if self.index.discovered_without_config {
             // No runtime config: namespaces mean nothing yet; near-misses are still reported.
-            return;
-        }
-        if let (Some(first), Some((cause, related))) = (f.mentions.first(), &self.blocked) {
-            out.push(rules::mentions::blocked(
-                &f.path,
-                first.range,
-                cause,
-                related.clone(),
-            ));
+            return out;
         }
         // A near-miss diagnostic already explains what the runtime reads at that spot.
         let near_misses: HashSet<_> = f
@@ -341,5 +353,44 @@ impl<'a> Resolver<'a> {
                 out.push(d);
             }
         }
+        out
+    }
+
+    /// One SK305 for the workspace when scan errors block every mention: at the cause, with
+    /// the first affected mentions as related locations.
+    pub fn blocked_warning(&self, files: &[&FileAnalysis]) -> Option<Diagnostic> {
+        let blocker = self.blocked.as_ref()?;
+        if self.index.discovered_without_config {
+            return None;
+        }
+        let with_mentions: Vec<&&FileAnalysis> =
+            files.iter().filter(|f| !f.mentions.is_empty()).collect();
+        let mentions: usize = with_mentions.iter().map(|f| f.mentions.len()).sum();
+        if mentions == 0 {
+            return None;
+        }
+        let related = with_mentions
+            .iter()
+            .flat_map(|f| f.mentions.iter().map(move |m| (f, m)))
+            .take(3)
+            .map(|(f, m)| Related {
+                path: f.path.clone(),
+                range: m.range,
+                message: format!("`{}` will not resolve", m.text()),
+            })
+            .collect();
+        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+
+        Some(rules::mentions::blocked(
+            &blocker.path,
+            blocker.range,
+            &format!(
+                "the runtime will refuse to resolve every mention in this workspace ({} in {}, healthy skills included) because of {}",
+                plural(mentions, "mention"),
+                plural(with_mentions.len(), "file"),
+                blocker.cause
+            ),
+            related,
+        ))
     }
 }

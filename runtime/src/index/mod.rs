@@ -51,23 +51,35 @@ pub struct SkillIndex {
     pub errors: Vec<ScanError>,
     /// True when no runtime config exists and SKILL.md files were discovered instead.
     pub discovered_without_config: bool,
-    by_key: HashMap<(String, String), Vec<usize>>,
+    /// namespace -> name -> skills (more than one only for duplicates).
+    by_key: HashMap<String, HashMap<String, Vec<usize>>>,
     by_path: HashMap<PathBuf, usize>,
 }
 
 impl SkillIndex {
     pub fn lookup(&self, namespace: &str, name: &str) -> Option<&IndexedSkill> {
         self.by_key
-            .get(&(namespace.to_string(), name.to_string()))
-            .and_then(|v| v.first())
+            .get(namespace)?
+            .get(name)?
+            .first()
             .map(|&i| &self.skills[i])
     }
 
-    pub fn names_in(&self, namespace: &str) -> impl Iterator<Item = &str> {
+    pub fn names_in<'s>(&'s self, namespace: &str) -> impl Iterator<Item = &'s str> + 's {
+        self.by_key
+            .get(namespace)
+            .into_iter()
+            .flat_map(|names| names.keys().map(String::as_str))
+    }
+
+    /// Every skill of a namespace, in index order.
+    pub fn skills_in<'s>(
+        &'s self,
+        namespace: &'s str,
+    ) -> impl Iterator<Item = &'s IndexedSkill> + 's {
         self.skills
             .iter()
             .filter(move |s| s.namespace.as_deref() == Some(namespace))
-            .map(|s| s.name.as_str())
     }
 
     pub fn file(&self, path: &Path) -> Option<&FileAnalysis> {
@@ -285,7 +297,9 @@ pub fn build(cfg: &WorkspaceConfig, profile: Profile, discovery_roots: &[PathBuf
         if let Some(ns) = &s.namespace {
             index
                 .by_key
-                .entry((ns.clone(), s.name.clone()))
+                .entry(ns.clone())
+                .or_default()
+                .entry(s.name.clone())
                 .or_default()
                 .push(i);
         }
@@ -508,7 +522,7 @@ fn duplicates(index: &mut SkillIndex) {
                 ScanError {
                     code: "SKILL_DUPLICATE_NAME",
                     message: "Duplicate skill found in namespace.".into(),
-                    path: None,
+                    path: Some(index.skills[members[0]].locator.clone()),
                     reason: Some(format!("`{name}` in `{ns}`")),
                     fatal: true,
                 },

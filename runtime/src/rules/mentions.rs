@@ -56,8 +56,8 @@ rule!(RESOLUTION_BLOCKED {
     code: "SK305",
     name: "resolution-blocked",
     severity: Warning,
-    summary: "Errors in the index make the runtime refuse every mention",
-    explanation: "`resolve_mentions` first checks the scan report: if any skill file is invalid (`SKILL_SCAN_METADATA_INVALID`), a source is unavailable (`SKILL_SCAN_SOURCE_UNAVAILABLE`), a name is duplicated, or the scan crashed, it raises that error for every mention — even mentions of healthy skills. Fix the errors reported on the files named in this warning.",
+    summary: "A scan error makes the runtime refuse every mention",
+    explanation: "`resolve_mentions` first checks the scan report: if any skill file is invalid (`SKILL_SCAN_METADATA_INVALID`), a source is unavailable (`SKILL_SCAN_SOURCE_UNAVAILABLE`), a name is duplicated, or the scan crashed, it raises that error for every mention — even mentions of healthy skills. Reported once per workspace, at the error that causes it, with the first affected mentions as related locations. Fix that error first.",
     runtime: "Every mention resolution fails with the first scan error.",
     runtime_code: "SKILL_SCAN_METADATA_INVALID",
 });
@@ -189,23 +189,21 @@ pub fn unresolved(
     })
 }
 
-/// The warning put on the first mention of a file when scan errors block all resolution.
+/// The warning for scan errors that block all resolution, placed at their cause.
 pub fn blocked(
     path: &std::path::Path,
     range: SourceRange,
-    cause: &str,
-    related: Option<Related>,
+    message: &str,
+    related: Vec<Related>,
 ) -> Diagnostic {
     Diagnostic {
         rule: &RESOLUTION_BLOCKED,
         severity: RESOLUTION_BLOCKED.severity,
         path: path.to_path_buf(),
         range,
-        message: format!(
-            "the runtime will refuse to resolve this and every other mention: {cause}"
-        ),
-        help: Some("fix the scan errors first".into()),
-        related: related.into_iter().collect(),
+        message: message.to_string(),
+        help: Some("fix this error first: until then no mention resolves".into()),
+        related,
         fix: None,
     }
 }
