@@ -225,6 +225,8 @@ pub struct Resolver<'a> {
     nothing_configured: bool,
     blocked: Option<Blocker>,
     rejected_by_name: HashMap<&'a str, (String, String)>,
+    /// Skill names per namespace, prepared for did-you-mean.
+    dictionaries: HashMap<&'a str, crate::suggest::Dictionary>,
 }
 
 /// Why the runtime refuses every mention, and where that cause is written.
@@ -294,6 +296,10 @@ impl<'a> Resolver<'a> {
                     .insert(name, (shown_path(&f.path, &config.workspace_root), reason));
             }
         }
+        let dictionaries = enabled
+            .iter()
+            .map(|ns| (*ns, crate::suggest::Dictionary::new(index.names_in(ns))))
+            .collect();
         Resolver {
             index,
             enabled,
@@ -301,6 +307,7 @@ impl<'a> Resolver<'a> {
             nothing_configured,
             blocked,
             rejected_by_name,
+            dictionaries,
         }
     }
 
@@ -318,8 +325,11 @@ impl<'a> Resolver<'a> {
         if self.index.lookup(namespace, name).is_some() {
             return Resolution::Resolved;
         }
-        let suggestion =
-            crate::suggest::closest(name, self.index.names_in(namespace)).map(str::to_owned);
+        let suggestion = self
+            .dictionaries
+            .get(namespace)
+            .and_then(|d| d.closest(name))
+            .map(str::to_owned);
         let rejected = self.rejected_by_name.get(name).cloned();
         Resolution::Unknown {
             suggestion,

@@ -92,16 +92,18 @@ pub fn run(args: CheckArgs, cwd: &Path) -> Result<ExitCode, String> {
         let opts = options_for(&root, &args.common, args.profile, paths)?;
         workspaces.push(check_workspace(&opts));
     }
+    let files = workspaces.iter().map(Workspace::files_checked).sum();
+    let skills = workspaces.iter().map(|w| w.index.skills.len()).sum();
     let mut diagnostics: Vec<Diagnostic> = workspaces
-        .iter()
-        .flat_map(|w| w.diagnostics.iter().cloned())
+        .iter_mut()
+        .flat_map(|w| std::mem::take(&mut w.diagnostics))
         .collect();
     sort_diagnostics(&mut diagnostics);
     diagnostics.dedup();
     let report = Report {
         root: display_root,
-        files: workspaces.iter().map(Workspace::files_checked).sum(),
-        skills: workspaces.iter().map(|w| w.index.skills.len()).sum(),
+        files,
+        skills,
         diagnostics,
     };
     let out = match args.format {

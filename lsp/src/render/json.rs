@@ -1,57 +1,114 @@
 //! `--format json`: `{"version":1,"summary":{...},"diagnostics":[...]}` with 0-based lines and
-//! UTF-16 characters as in LSP.
+//! UTF-16 characters as in LSP. Serialized straight from borrowed views of the diagnostics,
+//! so a 10,000-finding report costs no intermediate JSON tree.
 
-use serde_json::{Value, json};
-use skills_runtime::diagnostic::Severity;
+use serde::Serialize;
+use skills_runtime::diagnostic::{Diagnostic, Severity};
 use skills_runtime::text::SourceRange;
 
 use super::Report;
 
-pub fn range_json(r: &SourceRange) -> Value {
-    json!({
-        "start": {"line": r.start.line, "character": r.start.utf16},
-        "end": {"line": r.end.line, "character": r.end.utf16},
-    })
+#[derive(Serialize)]
+struct Position {
+    line: u32,
+    character: u32,
+}
+
+#[derive(Serialize)]
+pub struct Range {
+    start: Position,
+    end: Position,
+}
+
+impl From<&SourceRange> for Range {
+    fn from(r: &SourceRange) -> Self {
+        Range {
+            start: Position {
+                line: r.start.line,
+                character: r.start.utf16,
+            },
+            end: Position {
+                line: r.end.line,
+                character: r.end.utf16,
+            },
+        }
+    }
+}
+
+// Fields in alphabetical order: the output is stable and easy to diff.
+#[derive(Serialize)]
+struct JsonRelated<'a> {
+    message: &'a str,
+    path: String,
+    range: Range,
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    code: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help: Option<&'a str>,
+    message: &'a str,
+    path: String,
+    range: Range,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related: Vec<JsonRelated<'a>>,
+    rule: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    runtime_code: Option<&'static str>,
+    severity: &'static str,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    errors: usize,
+    files: usize,
+    infos: usize,
+    skills: usize,
+    warnings: usize,
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    diagnostics: Vec<JsonDiagnostic<'a>>,
+    summary: Summary,
+    version: u32,
+}
+
+fn view<'a>(report: &Report, d: &'a Diagnostic) -> JsonDiagnostic<'a> {
+    JsonDiagnostic {
+        code: d.rule.code,
+        help: d.help.as_deref(),
+        message: &d.message,
+        path: report.display_path(&d.path),
+        range: (&d.range).into(),
+        related: d
+            .related
+            .iter()
+            .map(|r| JsonRelated {
+                message: &r.message,
+                path: report.display_path(&r.path),
+                range: (&r.range).into(),
+            })
+            .collect(),
+        rule: d.rule.name,
+        runtime_code: d.rule.runtime_code,
+        severity: d.severity.as_str(),
+    }
 }
 
 pub fn render(report: &Report) -> String {
-    let diagnostics: Vec<Value> = report
-        .diagnostics
-        .iter()
-        .map(|d| {
-            let mut v = json!({
-                "path": report.display_path(&d.path),
-                "range": range_json(&d.range),
-                "severity": d.severity.as_str(),
-                "code": d.rule.code,
-                "rule": d.rule.name,
-                "message": d.message,
-            });
-            let obj = v.as_object_mut().expect("object");
-            if let Some(rc) = d.rule.runtime_code {
-                obj.insert("runtime_code".into(), json!(rc));
-            }
-            if let Some(h) = &d.help {
-                obj.insert("help".into(), json!(h));
-            }
-            if !d.related.is_empty() {
-                let rel: Vec<Value> = d.related.iter().map(|r| json!({"path": report.display_path(&r.path), "range": range_json(&r.range), "message": r.message})).collect();
-                obj.insert("related".into(), Value::Array(rel));
-            }
-            v
-        })
-        .collect();
-    let out = json!({
-        "version": 1,
-        "summary": {
-            "files": report.files,
-            "skills": report.skills,
-            "errors": report.count(Severity::Error),
-            "warnings": report.count(Severity::Warning),
-            "infos": report.count(Severity::Info),
+    let out = JsonReport {
+        diagnostics: report.diagnostics.iter().map(|d| view(report, d)).collect(),
+        summary: Summary {
+            errors: report.count(Severity::Error),
+            files: report.files,
+            infos: report.count(Severity::Info),
+            skills: report.skills,
+            warnings: report.count(Severity::Warning),
         },
-        "diagnostics": diagnostics,
-    });
+        version: 1,
+    };
     let mut s = serde_json::to_string_pretty(&out).expect("serializable");
     s.push('\n');
     s

@@ -45,8 +45,8 @@ pub fn walk(root: &Path, opts: &ScanOptions) -> Walk {
     out.root_exists = true;
     let root_real = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     out.root_real = root_real.clone();
-    let mut queue = std::collections::VecDeque::from([(root.to_path_buf(), 0u64)]);
-    while let Some((dir, depth)) = queue.pop_front() {
+    let mut queue = std::collections::VecDeque::from([(root.to_path_buf(), 0u64, true)]);
+    while let Some((dir, depth, pure)) = queue.pop_front() {
         out.visited += 1;
         if opts.max_dirs_per_root >= 1 && out.visited > opts.max_dirs_per_root {
             out.issues.push(WalkIssue::MaxDirs {
@@ -57,36 +57,54 @@ pub fn walk(root: &Path, opts: &ScanOptions) -> Walk {
         if depth > opts.max_depth {
             continue;
         }
-        let mut entries: Vec<(String, PathBuf)> = match std::fs::read_dir(&dir) {
-            Ok(rd) => rd
-                .filter_map(Result::ok)
-                .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
-                .collect(),
-            Err(e) => {
-                out.issues.push(WalkIssue::Unreadable {
-                    dir: dir.clone(),
-                    reason: e.to_string(),
-                });
-                continue;
-            }
-        };
+        let mut entries: Vec<(String, PathBuf, Option<std::fs::FileType>)> =
+            match std::fs::read_dir(&dir) {
+                // The entry's own type comes from `readdir` (no `stat`); only symlinks are followed.
+                Ok(rd) => rd
+                    .filter_map(Result::ok)
+                    .map(|e| {
+                        (
+                            e.file_name().to_string_lossy().into_owned(),
+                            e.path(),
+                            e.file_type().ok(),
+                        )
+                    })
+                    .collect(),
+                Err(e) => {
+                    out.issues.push(WalkIssue::Unreadable {
+                        dir: dir.clone(),
+                        reason: e.to_string(),
+                    });
+                    continue;
+                }
+            };
         entries.sort_by(|a, b| a.0.cmp(&b.0));
-        for (name, path) in entries {
+        for (name, path, file_type) in entries {
             if opts.ignore_dot_entries && name.starts_with('.') {
                 continue;
             }
-            let meta = std::fs::symlink_metadata(&path);
-            let is_symlink = meta.as_ref().is_ok_and(|m| m.file_type().is_symlink());
+            let is_symlink = file_type.is_some_and(|t| t.is_symlink());
             if is_symlink && name != "SKILL.md" {
                 continue;
             }
             // `is_dir()`/`is_file()` follow symlinks, as in Python.
-            let target = std::fs::metadata(&path);
-            if target.as_ref().is_ok_and(|m| m.is_dir()) {
-                queue.push_back((path, depth + 1));
+            let (is_dir, is_file) = if is_symlink {
+                let target = std::fs::metadata(&path);
+                (
+                    target.as_ref().is_ok_and(|m| m.is_dir()),
+                    target.as_ref().is_ok_and(|m| m.is_file()),
+                )
+            } else {
+                (
+                    file_type.is_some_and(|t| t.is_dir()),
+                    file_type.is_some_and(|t| t.is_file()),
+                )
+            };
+            if is_dir {
+                queue.push_back((path, depth + 1, pure && !is_symlink));
                 continue;
             }
-            if !target.as_ref().is_ok_and(|m| m.is_file()) {
+            if !is_file {
                 continue;
             }
             if name != "SKILL.md" {
@@ -95,7 +113,12 @@ pub fn walk(root: &Path, opts: &ScanOptions) -> Walk {
                 }
                 continue;
             }
-            match path.canonicalize() {
+            // Below the root through real directories only, a regular file's canonical path is
+            // the canonical root plus the same relative path: no need to resolve it.
+            let known_real = (pure && !is_symlink)
+                .then(|| path.strip_prefix(root).ok().map(|rel| root_real.join(rel)))
+                .flatten();
+            match known_real.map(Ok).unwrap_or_else(|| path.canonicalize()) {
                 Err(e) => out.issues.push(WalkIssue::ResolveFailed {
                     locator: path,
                     reason: e.to_string(),
