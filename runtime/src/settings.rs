@@ -164,9 +164,30 @@ impl Settings {
         Ok(s)
     }
 
-    /// Overrides a rule's level (CLI flags come after the file).
-    pub fn set_level(&mut self, code: &'static str, level: Level) {
-        self.rules.insert(code, level);
+    /// Applies command-line overrides on top of the file: `rules` as `CODE=LEVEL` (code or
+    /// name), extra include and exclude globs.
+    pub fn apply_overrides(
+        &mut self,
+        rules: &[String],
+        include: &[String],
+        exclude: &[String],
+    ) -> Result<(), String> {
+        for spec in rules {
+            let (code, level) = spec
+                .split_once('=')
+                .ok_or_else(|| format!("--rule {spec}: expected CODE=LEVEL, e.g. SK301=error"))?;
+            let rule = rules::find(code.trim())
+                .ok_or_else(|| format!("--rule {spec}: unknown rule `{code}`"))?;
+            let level = parse_level(level.trim()).ok_or_else(|| {
+                format!("--rule {spec}: level must be error, warning, info or off")
+            })?;
+            self.rules.insert(rule.code, level);
+        }
+        self.include.extend(include.iter().cloned());
+        self.exclude.extend(exclude.iter().cloned());
+        self.include_set = globset(&self.include)?;
+        self.exclude_set = globset(&self.exclude)?;
+        Ok(())
     }
 
     pub fn is_excluded(&self, rel: &Path) -> bool {

@@ -330,3 +330,72 @@ fn unreadable_path_is_an_io_error() {
     assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
     assert!(out.stderr.contains("notes.md"), "{}", out.stderr);
 }
+
+#[test]
+fn command_line_rule_levels_and_globs() {
+    let ws = TempWorkspace::new("cli-rules");
+    ws.file("config/runtime.yaml", ONE_SPACE_CONFIG)
+        .file(
+            "skills/demo/SKILL.md",
+            "---\nname: demo\ndescription: d\n---\nUse $[acme:docs].nope.\n",
+        )
+        .file("docs/guide.md", "See $[acme:docs].missing.\n")
+        .file("skills-lsp.toml", "[rules]\nSK301 = \"off\"\n");
+    let codes = |args: &[&str]| -> Vec<String> {
+        let out = run(BIN, args, &ws.root, None);
+        assert!(out.code <= 1, "{}", out.stderr);
+        serde_json::from_str::<Value>(&out.stdout).unwrap()["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                format!(
+                    "{} {}",
+                    d["path"].as_str().unwrap(),
+                    d["severity"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    assert!(codes(&["--check", ".", "--format", "json"]).is_empty());
+    assert_eq!(
+        codes(&[
+            "--check",
+            ".",
+            "--format",
+            "json",
+            "--rule",
+            "unknown-skill=error"
+        ]),
+        ["skills/demo/SKILL.md error"]
+    );
+    assert_eq!(
+        codes(&[
+            "--check",
+            ".",
+            "--format",
+            "json",
+            "--rule",
+            "SK301=warning",
+            "--include",
+            "docs/**/*.md"
+        ]),
+        ["docs/guide.md warning", "skills/demo/SKILL.md warning"]
+    );
+    assert_eq!(
+        codes(&[
+            "--check",
+            ".",
+            "--format",
+            "json",
+            "--rule",
+            "SK301=warning",
+            "--exclude",
+            "skills/**"
+        ]),
+        Vec::<String>::new()
+    );
+    let bad = run(BIN, &["--check", ".", "--rule", "SK301"], &ws.root, None);
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("CODE=LEVEL"));
+}

@@ -35,7 +35,8 @@ pub fn options_for(
     profile: Option<Profile>,
     paths: Vec<PathBuf>,
 ) -> Result<CheckOptions, String> {
-    let settings = Settings::load(root).map_err(|e| e.to_string())?;
+    let mut settings = Settings::load(root).map_err(|e| e.to_string())?;
+    settings.apply_overrides(&common.rules, &common.include, &common.exclude)?;
     let mut config = LoadOptions::new(root);
     config.cli_overlays = common.configs.clone();
     config.use_dotenv = !common.no_dotenv;

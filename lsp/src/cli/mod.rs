@@ -32,6 +32,10 @@ OPTIONS:
     --profile PROFILE          runtime (default) or agentskills
     --format FORMAT            human (default), json, github or sarif
     --strict                   warnings also fail the check (exit 1)
+    --rule CODE=LEVEL          set a rule's level: error, warning, info or off (repeatable;
+                               after skills-lsp.toml)
+    --include GLOB             also check matching files for mentions (repeatable)
+    --exclude GLOB             drop findings in matching files (repeatable)
     --no-dotenv                do not read .env
     -h, --help                 print this help
     -V, --version              print the version
@@ -55,6 +59,10 @@ pub struct CommonArgs {
     pub workspace_root: Option<PathBuf>,
     pub configs: Vec<PathBuf>,
     pub no_dotenv: bool,
+    /// `--rule CODE=LEVEL`, applied after `skills-lsp.toml`.
+    pub rules: Vec<String>,
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
 }
 
 fn value(parser: &mut lexopt::Parser, flag: &str) -> Result<OsString, String> {
@@ -118,6 +126,15 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode, String> {
                 };
             }
             Long("strict") => strict = true,
+            Long("rule") => common
+                .rules
+                .push(string(value(&mut parser, "--rule")?, "--rule")?),
+            Long("include") => common
+                .include
+                .push(string(value(&mut parser, "--include")?, "--include")?),
+            Long("exclude") => common
+                .exclude
+                .push(string(value(&mut parser, "--exclude")?, "--exclude")?),
             Long("no-dotenv") => common.no_dotenv = true,
             Short('h') | Long("help") => {
                 print!("{USAGE}");
