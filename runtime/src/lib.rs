@@ -6,6 +6,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod frontmatter;
 pub mod index;
+pub mod markdown;
 pub mod mentions;
 pub mod rules;
 pub mod settings;

@@ -3,8 +3,6 @@
 
 use std::path::{Component, Path};
 
-use pulldown_cmark::{Event, Options, Parser, Tag};
-
 use super::{Rule, rule};
 use crate::diagnostic::FileSink;
 use crate::skill::SkillDocument;
@@ -88,94 +86,20 @@ pub fn check_size(sink: &mut FileSink, max_bytes: Option<u64>) {
     }
 }
 
-/// A relative link target in Markdown text.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BodyLink {
-    pub target: String,
-    /// Range of the destination text.
-    pub range: TextRange,
-}
-
-/// Relative links and images in the Markdown starting at `body_start`.
-pub fn relative_links(text: &[u8], body_start: usize) -> Vec<BodyLink> {
-    let body = String::from_utf8_lossy(&text[body_start.min(text.len())..]);
-    if !body.contains("](") && !body.contains("]:") {
-        return Vec::new();
-    }
-    let mut out = Vec::new();
-    for (event, range) in Parser::new_ext(&body, Options::empty()).into_offset_iter() {
-        let dest = match event {
-            Event::Start(Tag::Link { dest_url, .. })
-            | Event::Start(Tag::Image { dest_url, .. }) => dest_url,
-            _ => continue,
-        };
-        let dest = dest.to_string();
-        if dest.is_empty()
-            || dest.starts_with('#')
-            || dest.starts_with('/')
-            || dest.starts_with('\\')
-            || has_scheme(&dest)
-        {
-            continue;
-        }
-        let within = &body[range.clone()];
-        let at = within.rfind(dest.as_str()).map(|i| range.start + i);
-        let r = match at {
-            Some(s) => TextRange::new(s, s + dest.len()),
-            None => TextRange::new(range.start, range.end),
-        };
-        out.push(BodyLink {
-            target: dest,
-            range: r.shift(body_start),
-        });
-    }
-    out
-}
-
-fn has_scheme(dest: &str) -> bool {
-    match dest.find(':') {
-        Some(i) => {
-            dest[..i]
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-                && i > 0
-        }
-        None => false,
-    }
-}
-
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let hex = |c: u8| (c as char).to_digit(16);
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 /// Reports relative links whose target file does not exist under the bundle directory.
 pub fn check_links(doc: &SkillDocument, sink: &mut FileSink, bundle_dir: &Path) {
     let Some(body_start) = doc.body_start() else {
         return;
     };
-    for link in relative_links(sink.text, body_start) {
-        let path_part = link.target.split(['#', '?']).next().unwrap_or_default();
-        if path_part.is_empty() {
+    for link in crate::markdown::links(sink.text, body_start)
+        .into_iter()
+        .filter(crate::markdown::Link::is_relative)
+    {
+        let rel = link.path();
+        if rel.is_empty() {
             continue;
         }
-        let rel = percent_decode(path_part);
-        let target = bundle_dir.join(&rel);
-        if !target.exists() {
+        if !bundle_dir.join(&rel).exists() {
             sink.emit(&BROKEN_LINK, link.range, format!("`{rel}` does not exist in this skill's directory"))
                 .help("fix the path, or add the file (bundle files for the model belong under references/)");
         }
@@ -373,20 +297,5 @@ fn check_argv_path(
             sink.emit(&ACTION_ARGV_PATH, range, format!("action `{id}`: `{arg}` does not exist in this skill's bundle (SKILL_ACTION_ARGV_PATH_INVALID)"))
                 .help("create the script or fix the path");
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn finds_relative_links_only() {
-        let text = b"---\n---\nSee [a](references/a.md), [b](https://x.y), [c](#top), ![i](assets/i.png).\n";
-        let links = relative_links(text, 8);
-        let targets: Vec<_> = links.iter().map(|l| l.target.as_str()).collect();
-        assert_eq!(targets, ["references/a.md", "assets/i.png"]);
-        let r = links[0].range;
-        assert_eq!(&text[r.start..r.end], b"references/a.md");
     }
 }
