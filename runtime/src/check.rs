@@ -19,6 +19,8 @@ pub struct CheckOptions {
     pub paths: Vec<PathBuf>,
     /// `--profile`, overriding `skills-lsp.toml`.
     pub profile: Option<Profile>,
+    /// Workspaces nested below this one that are checked separately (left out of discovery).
+    pub nested_workspaces: Vec<PathBuf>,
     pub settings: Settings,
 }
 
@@ -67,6 +69,16 @@ fn expand_dir(dir: &Path) -> Vec<PathBuf> {
     })
 }
 
+/// Directories below `root` that hold their own `config/runtime.yaml` (not `root` itself):
+/// each is a workspace of its own.
+pub fn nested_workspaces(root: &Path) -> Vec<PathBuf> {
+    index::project_files(root, |p| p.ends_with("config/runtime.yaml"))
+        .into_iter()
+        .filter_map(|p| p.parent()?.parent().map(Path::to_path_buf))
+        .filter(|w| w != root)
+        .collect()
+}
+
 /// Checks one workspace.
 pub fn check_workspace(opts: &CheckOptions) -> Workspace {
     let config = config::load(&opts.config);
@@ -76,8 +88,11 @@ pub fn check_workspace(opts: &CheckOptions) -> Workspace {
         .profile
         .or(settings.profile)
         .unwrap_or(Profile::Runtime);
-    let discovery_roots: Vec<PathBuf> = opts.paths.iter().filter(|p| p.is_dir()).cloned().collect();
-    let index = index::build(&config, profile, &discovery_roots);
+    let discovery = index::Discovery {
+        roots: opts.paths.iter().filter(|p| p.is_dir()).cloned().collect(),
+        skip: opts.nested_workspaces.clone(),
+    };
+    let index = index::build(&config, profile, &discovery);
 
     // Explicit paths: anything not already part of the index.
     let analysis_opts = AnalysisOptions {

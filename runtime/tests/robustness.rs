@@ -137,6 +137,7 @@ fn check_paths(root: &Path, paths: Vec<PathBuf>, limit: Duration) -> Workspace {
             paths,
             profile: None,
             settings: Settings::default(),
+            nested_workspaces: Vec::new(),
         })
     })
 }

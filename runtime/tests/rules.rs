@@ -47,6 +47,7 @@ fn render(dir: &Path) -> String {
         paths,
         profile: None,
         settings,
+        nested_workspaces: Vec::new(),
     });
     let mut out = String::new();
     let root_str = root.to_string_lossy().into_owned();

@@ -399,3 +399,42 @@ fn command_line_rule_levels_and_globs() {
     assert_eq!(bad.code, 2);
     assert!(bad.stderr.contains("CODE=LEVEL"));
 }
+
+#[test]
+fn nested_workspaces_are_found_below_a_root_without_config() {
+    let ws = TempWorkspace::new("nested");
+    ws.file("team-a/config/runtime.yaml", ONE_SPACE_CONFIG)
+        .file(
+            "team-a/skills/a1/SKILL.md",
+            "---\nname: shared\ndescription: d\n---\n",
+        )
+        .file(
+            "team-a/skills/a2/SKILL.md",
+            "---\nname: shared\ndescription: d\n---\n",
+        )
+        .file("loose/SKILL.md", "---\nname: yes\ndescription: d\n---\n");
+    let out = run(BIN, &["--check", "--format", "json"], &ws.root, None);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    let v: Value = serde_json::from_str(&out.stdout).unwrap();
+    let found: Vec<String> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            format!(
+                "{} {}",
+                d["code"].as_str().unwrap(),
+                d["path"].as_str().unwrap()
+            )
+        })
+        .collect();
+    // The duplicate is only an error because team-a's config puts both in one namespace.
+    assert_eq!(
+        found,
+        [
+            "SK107 loose/SKILL.md",
+            "SK501 team-a/skills/a1/SKILL.md",
+            "SK501 team-a/skills/a2/SKILL.md"
+        ]
+    );
+}

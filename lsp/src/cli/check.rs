@@ -3,7 +3,9 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use skills_runtime::check::{CheckOptions, Workspace, check_workspace, sort_diagnostics};
+use skills_runtime::check::{
+    CheckOptions, Workspace, check_workspace, nested_workspaces, sort_diagnostics,
+};
 use skills_runtime::config::LoadOptions;
 use skills_runtime::diagnostic::{Diagnostic, Severity};
 use skills_runtime::rules::Profile;
@@ -45,6 +47,7 @@ pub fn options_for(
         paths,
         profile,
         settings,
+        nested_workspaces: Vec::new(),
     })
 }
 
@@ -85,12 +88,22 @@ pub fn run(args: CheckArgs, cwd: &Path) -> Result<ExitCode, String> {
             loose.push(abs);
         }
     }
-    if roots.is_empty() || !loose.is_empty() {
+    // With nothing named and no config at the root, every directory below it with its own
+    // config/runtime.yaml is a workspace; SKILL.md files outside them are discovered.
+    let mut nested = Vec::new();
+    if args.paths.is_empty() && !display_root.join("config").join("runtime.yaml").is_file() {
+        nested = nested_workspaces(&display_root);
+        roots.extend(nested.iter().map(|w| (w.clone(), Vec::new())));
+    }
+    if roots.len() == nested.len() || !loose.is_empty() {
         roots.push((display_root.clone(), loose));
     }
     let mut workspaces: Vec<Workspace> = Vec::new();
     for (root, paths) in roots {
-        let opts = options_for(&root, &args.common, args.profile, paths)?;
+        let mut opts = options_for(&root, &args.common, args.profile, paths)?;
+        if root == display_root {
+            opts.nested_workspaces = nested.clone();
+        }
         workspaces.push(check_workspace(&opts));
     }
     let files = workspaces.iter().map(Workspace::files_checked).sum();

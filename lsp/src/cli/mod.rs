@@ -40,7 +40,8 @@ OPTIONS:
     -h, --help                 print this help
     -V, --version              print the version
 
-A PATH that is a directory containing config/runtime.yaml is checked as a workspace of its own.
+A PATH that is a directory containing config/runtime.yaml is checked as a workspace of its own;
+without PATHs and without a config at the root, so is every such directory below the root.
 Exit codes: 0 clean, 1 findings at error level (or warnings with --strict), 2 usage or I/O error.
 ";
 

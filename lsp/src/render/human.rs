@@ -64,44 +64,84 @@ struct Source {
     lines: LineIndex,
 }
 
+/// Source lines up to this many columns are shown whole.
+const SHOWN_WHOLE: usize = 120;
+/// Longest piece of a longer line shown before, inside and after the marked range (columns).
+const CONTEXT_BEFORE: usize = 40;
+const MARKED_MAX: usize = 80;
+const CONTEXT_AFTER: usize = 40;
+
+fn untab(s: &str) -> String {
+    s.replace('\t', "    ")
+}
+
+/// The last `max` columns of `s`, with `…` in front when cut.
+fn tail(s: &str, max: usize) -> String {
+    if width(s) <= max {
+        return s.to_string();
+    }
+    let mut cols = 0;
+    let mut from = s.len();
+    for (i, c) in s.char_indices().rev() {
+        cols += char_width(c);
+        if cols > max.saturating_sub(1) {
+            break;
+        }
+        from = i;
+    }
+    format!("…{}", &s[from..])
+}
+
+/// The first `max` columns of `s`, with `…` after when cut.
+fn head(s: &str, max: usize) -> String {
+    if width(s) <= max {
+        return s.to_string();
+    }
+    let mut cols = 0;
+    let mut to = 0;
+    for (i, c) in s.char_indices() {
+        cols += char_width(c);
+        if cols > max.saturating_sub(1) {
+            break;
+        }
+        to = i + c.len_utf8();
+    }
+    format!("{}…", &s[..to])
+}
+
 fn excerpt(d: &Diagnostic, src: &Source, style: &Style, out: &mut String) {
     let line = d.range.start.line as usize;
     if line >= src.lines.line_count() || src.text.is_empty() {
         return;
     }
     let content = src.lines.line_content(&src.text, line);
-    let text = String::from_utf8_lossy(&src.text[content.start..content.end]);
-    let start = (d.range.bytes.start.max(content.start) - content.start).min(text.len());
+    let start = d.range.bytes.start.clamp(content.start, content.end);
     let end = if d.range.end.line == d.range.start.line {
-        d.range
-            .bytes
-            .end
-            .saturating_sub(content.start)
-            .min(text.len())
+        d.range.bytes.end.clamp(start, content.end)
     } else {
-        text.len()
+        content.end
     };
-    let shown: String = text
-        .chars()
-        .map(|c| {
-            if c == '\t' {
-                "    ".to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect();
-    let prefix =
-        String::from_utf8_lossy(&src.text[content.start..content.start + start.min(content.len())]);
-    let marked = String::from_utf8_lossy(
-        &src.text[content.start + start.min(content.len())
-            ..content.start + end.max(start).min(content.len())],
+    let part = |a: usize, b: usize| untab(&String::from_utf8_lossy(&src.text[a..b]));
+    let (mut prefix, mut marked, mut suffix) = (
+        part(content.start, start),
+        part(start, end),
+        part(end, content.end),
     );
+    // Lines that fit a terminal are shown whole; longer ones as a window around the range.
+    if width(&prefix) + width(&marked) + width(&suffix) > SHOWN_WHOLE {
+        prefix = tail(&prefix, CONTEXT_BEFORE);
+        marked = head(&marked, MARKED_MAX);
+        suffix = if width(&marked) >= MARKED_MAX {
+            String::new()
+        } else {
+            head(&suffix, CONTEXT_AFTER)
+        };
+    }
     let num = (line + 1).to_string();
     let pad = " ".repeat(num.len());
     let bar = style.paint("1;34", "|");
     out.push_str(&format!(
-        "{pad} {bar}\n{} {bar} {shown}\n",
+        "{pad} {bar}\n{} {bar} {prefix}{marked}{suffix}\n",
         style.paint("1;34", &num)
     ));
     let carets = "^".repeat(width(&marked).max(1));

@@ -99,6 +99,15 @@ impl SkillIndex {
     }
 }
 
+/// Where SKILL.md files are looked for when the workspace has no runtime config.
+#[derive(Debug, Clone, Default)]
+pub struct Discovery {
+    /// Directories to search (the workspace root when empty).
+    pub roots: Vec<PathBuf>,
+    /// Directories to leave out (nested workspaces with their own config).
+    pub skip: Vec<PathBuf>,
+}
+
 /// One (space, source) pair to scan.
 struct Target<'a> {
     space_id: &'a str,
@@ -107,8 +116,10 @@ struct Target<'a> {
 }
 
 /// Builds the index for a loaded configuration. Without any overlay, SKILL.md files are
-/// discovered under `discovery_roots` (the workspace root when empty).
-pub fn build(cfg: &WorkspaceConfig, profile: Profile, discovery_roots: &[PathBuf]) -> SkillIndex {
+/// discovered under `discovery.roots` (the workspace root when empty), except below
+/// `discovery.skip` (nested workspaces that are checked on their own).
+pub fn build(cfg: &WorkspaceConfig, profile: Profile, discovery: &Discovery) -> SkillIndex {
+    let discovery_roots = &discovery.roots;
     let opts = AnalysisOptions {
         max_frontmatter_bytes: cfg.skills.scan.max_frontmatter_bytes,
         injection_max_bytes: cfg.skills.injection_max_bytes,
@@ -124,6 +135,10 @@ pub fn build(cfg: &WorkspaceConfig, profile: Profile, discovery_roots: &[PathBuf
                 .flat_map(|r| discover(r))
                 .collect()
         };
+        let found: Vec<(PathBuf, PathBuf)> = found
+            .into_iter()
+            .filter(|(p, _)| !discovery.skip.iter().any(|d| p.starts_with(d)))
+            .collect();
         let mut index = SkillIndex {
             discovered_without_config: true,
             ..Default::default()
