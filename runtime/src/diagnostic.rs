@@ -75,21 +75,6 @@ impl Diagnostic {
     pub fn runtime_code(&self) -> Option<&'static str> {
         self.rule.runtime_code
     }
-    pub fn with_help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
-        self
-    }
-    pub fn with_fix(mut self, title: impl Into<String>, edits: Vec<Edit>) -> Self {
-        self.fix = Some(Fix {
-            title: title.into(),
-            edits,
-        });
-        self
-    }
-    pub fn with_related(mut self, related: Related) -> Self {
-        self.related.push(related);
-        self
-    }
 }
 
 /// `path` relative to `root` when inside it (with `/` separators), else as given: how paths

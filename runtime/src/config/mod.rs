@@ -359,10 +359,7 @@ fn load_layers(
     }
 
     let before = cfg.diagnostics.len();
-    let mut v = Validator {
-        cfg: &mut cfg,
-        merged_root: &merged,
-    };
+    let mut v = Validator { cfg: &mut cfg };
     v.model(&schema::ROOT, Some(&merged), "");
     let layer_b_ok = cfg.diagnostics[before..]
         .iter()
@@ -630,8 +627,6 @@ const LEGACY: &[(&str, &str, &str)] = &[
 /// Layer B (and B'): the pydantic schema over the merged tree.
 struct Validator<'a> {
     cfg: &'a mut WorkspaceConfig,
-    #[allow(dead_code)]
-    merged_root: &'a MNode,
 }
 
 fn yaml_int(text: &str) -> Option<i128> {

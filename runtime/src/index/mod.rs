@@ -12,7 +12,6 @@ use crate::config::{Loc, WorkspaceConfig};
 use crate::diagnostic::{Diagnostic, FileSink, Related, shown_path};
 use crate::rules::{self, Profile};
 use crate::skill::{ScanCrash, Verdict};
-use crate::text::SourceRange;
 use walk::WalkIssue;
 
 /// A skill the runtime indexes.
@@ -662,9 +661,4 @@ pub fn project_files(root: &Path, keep: impl Fn(&Path) -> bool) -> Vec<PathBuf> 
         .collect();
     out.sort();
     out
-}
-
-/// The mention and location of a skill's `name:` value, for navigation.
-pub fn name_location(index: &SkillIndex, skill: &IndexedSkill) -> (PathBuf, SourceRange) {
-    (skill.locator.clone(), index.files[skill.file].name_range)
 }

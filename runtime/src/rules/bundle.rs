@@ -149,12 +149,7 @@ pub fn check_actions(doc: &SkillDocument, sink: &mut FileSink, bundle_dir: &Path
                 .find(|f| y.as_str(f.key) == Some(k))
                 .map(|f| y.target(f.value))
         };
-        for f in &fields {
-            let k = y.scalar_text(f.key).unwrap_or_default();
-            if !matches!(k, "kind" | "argv" | "timeout_ms" | "env") {
-                // skill_exec ignores unknown action keys; nothing to report.
-            }
-        }
+
         if let Some(kind) = get("kind") {
             let ok = y
                 .as_str(kind)
@@ -261,18 +256,17 @@ fn check_argv_path(
     if !(arg.contains('/') || arg.starts_with('.')) {
         return;
     }
-    let escape = |why: String| why;
     let problem = if arg.starts_with('/') {
-        Some(escape(format!("`{arg}` is absolute")))
+        Some(format!("`{arg}` is absolute"))
     } else if !arg.starts_with("actions/") {
-        Some(escape(format!(
+        Some(format!(
             "`{arg}` looks like a path but does not start with `actions/`"
-        )))
+        ))
     } else if Path::new(arg)
         .components()
         .any(|c| c == Component::ParentDir)
     {
-        Some(escape(format!("`{arg}` contains `..`")))
+        Some(format!("`{arg}` contains `..`"))
     } else {
         None
     };
