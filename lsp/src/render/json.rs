@@ -35,7 +35,7 @@ impl From<&SourceRange> for Range {
     }
 }
 
-// Fields in alphabetical order: the output is stable and easy to diff.
+// Field order is the output order: fixed, so the output is stable and easy to diff.
 #[derive(Serialize)]
 struct JsonRelated<'a> {
     message: &'a str,
@@ -61,18 +61,18 @@ struct JsonDiagnostic<'a> {
 
 #[derive(Serialize)]
 struct Summary {
-    errors: usize,
     files: usize,
-    infos: usize,
     skills: usize,
+    errors: usize,
     warnings: usize,
+    infos: usize,
 }
 
 #[derive(Serialize)]
 struct JsonReport<'a> {
-    diagnostics: Vec<JsonDiagnostic<'a>>,
-    summary: Summary,
     version: u32,
+    summary: Summary,
+    diagnostics: Vec<JsonDiagnostic<'a>>,
 }
 
 fn view<'a>(report: &Report, d: &'a Diagnostic) -> JsonDiagnostic<'a> {
@@ -101,11 +101,11 @@ pub fn render(report: &Report) -> String {
     let out = JsonReport {
         diagnostics: report.diagnostics.iter().map(|d| view(report, d)).collect(),
         summary: Summary {
-            errors: report.count(Severity::Error),
             files: report.files,
-            infos: report.count(Severity::Info),
             skills: report.skills,
+            errors: report.count(Severity::Error),
             warnings: report.count(Severity::Warning),
+            infos: report.count(Severity::Info),
         },
         version: 1,
     };
