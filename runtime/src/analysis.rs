@@ -155,11 +155,24 @@ pub fn analyze_skill_text(
         .as_ref()
         .map(|f| sink.locate(f.value))
         .unwrap_or_default();
+    let mut verdict = doc.verdict.clone();
+    let mut skill_name = doc.skill_name.clone();
+    // The loader reads agents/openai.yaml after the name and description checks pass.
+    if matches!(
+        verdict,
+        Verdict::Accepted | Verdict::Rejected(crate::skill::Rejection::InvalidSlug)
+    ) {
+        if let Some((crash, d)) = rules::bundle::check_agents_yaml(bundle_dir) {
+            sink.out.push(d);
+            verdict = Verdict::Crash(crash);
+            skill_name = None;
+        }
+    }
     FileAnalysis {
         path: path.to_path_buf(),
         kind: FileKind::Skill,
-        verdict: Some(doc.verdict.clone()),
-        skill_name: doc.skill_name.clone(),
+        verdict: Some(verdict),
+        skill_name,
         declared_name: doc
             .name
             .as_ref()

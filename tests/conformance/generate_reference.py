@@ -291,6 +291,14 @@ case("yaml-duplicate-anchor", "an anchor name defined twice => PyYAML ComposerEr
      one(md("name: &n demo\ndescription: &n A demo skill.\n")))
 case("yaml-flow-unindented-continuation", "a flow mapping whose continuation line is not indented: PyYAML accepts it",
      one(md("name: demo\nmetadata: {short-description: x,\ntags: y}\ndescription: A demo skill.\n")))
+case("agents-openai-yaml-env-vars", "agents/openai.yaml env_var dependencies are read during the scan",
+     {"skills/demo/SKILL.md": VALID, "skills/demo/agents/openai.yaml": b"dependencies:\n  tools:\n    - {type: env_var, value: API_KEY}\n"})
+case("agents-openai-yaml-not-utf8", "non-UTF-8 agents/openai.yaml => UnicodeDecodeError escapes the loader => CLI_SCAN_FAILED",
+     {"skills/demo/SKILL.md": VALID, "skills/demo/agents/openai.yaml": b"dependencies:\n  tools:\n    - {type: env_var, value: caf\xe9}\n"})
+case("agents-openai-yaml-invalid-date", "agents/openai.yaml with `2024-13-45` => ValueError escapes the loader => CLI_SCAN_FAILED",
+     {"skills/demo/SKILL.md": VALID, "skills/demo/agents/openai.yaml": b"created: 2024-13-45\n"})
+case("agents-openai-yaml-syntax-error", "agents/openai.yaml with a YAML syntax error fails open (no env vars)",
+     {"skills/demo/SKILL.md": VALID, "skills/demo/agents/openai.yaml": b"dependencies: [\n"})
 case("yaml-trailing-comment", "`name: demo # comment` => demo",
      one(md("name: demo   # the name\ndescription: A demo skill. # c\n")))
 case("yaml-block-scalar-name", "`name: |` block scalar 'demo\\n' is stripped => demo",

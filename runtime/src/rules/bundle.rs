@@ -76,6 +76,46 @@ rule!(ACTION_ARGV_PATH {
     runtime_code: "SKILL_ACTION_ARGV_PATH_ESCAPE",
 });
 
+/// `agents/openai.yaml`, which the runtime's loader reads for env-var dependencies while
+/// scanning: YAML errors fail open, but a non-UTF-8 file or a value PyYAML cannot construct
+/// raises past the loader and fails the whole scan.
+pub fn check_agents_yaml(
+    bundle_dir: &Path,
+) -> Option<(crate::skill::ScanCrash, crate::diagnostic::Diagnostic)> {
+    let path = bundle_dir.join("agents").join("openai.yaml");
+    let meta = std::fs::metadata(&path).ok()?;
+    let problem: (TextRange, String, Vec<u8>) = if !meta.is_file() {
+        (TextRange::default(), "`agents/openai.yaml` is not a regular file; the runtime's loader fails reading it and its whole scan fails".into(), Vec::new())
+    } else {
+        let text = std::fs::read(&path).ok()?;
+        match std::str::from_utf8(&text) {
+            Err(e) => {
+                let at = e.valid_up_to();
+                (TextRange::new(at, at + 1), "invalid UTF-8 in `agents/openai.yaml`: the runtime's loader raises UnicodeDecodeError and its whole scan fails".into(), text)
+            }
+            Ok(s) => match crate::yaml::parse(s, 0).and_then(|d| d.check_construct()) {
+                Err(crate::yaml::LoadProblem::Crash(e)) => (
+                    e.range,
+                    format!(
+                        "{} in `agents/openai.yaml`; the runtime's loader does not catch this and its whole scan fails",
+                        e.message
+                    ),
+                    text,
+                ),
+                _ => return None,
+            },
+        }
+    };
+    let (range, message, text) = problem;
+    let mut sink = FileSink::new(path, &text);
+    sink.emit(&super::frontmatter::SCAN_CRASH, range, message.clone());
+    let d = sink.out.pop()?;
+    Some((
+        crate::skill::ScanCrash::Constructor(crate::yaml::YamlError { range, message }),
+        d,
+    ))
+}
+
 /// Size check against `skills.injection.max_bytes`.
 pub fn check_size(sink: &mut FileSink, max_bytes: Option<u64>) {
     let Some(max) = max_bytes else { return };

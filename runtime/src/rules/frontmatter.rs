@@ -145,7 +145,7 @@ rule!(SCAN_CRASH {
     name: "scan-crash",
     severity: Error,
     summary: "This file makes the runtime's whole scan fail",
-    explanation: "Some problems are not caught by the runtime's per-file error handling and abort the entire scan: invalid UTF-8 in the part of the file read while scanning (the first 8 KiB chunks), a value PyYAML's constructor cannot build such as the impossible date `2024-13-45` or `0x_`, nesting deep enough to exhaust Python's recursion limit, an unreadable file or directory. No skill at all is then available. Fix the file at the reported position.",
+    explanation: "Some problems are not caught by the runtime's per-file error handling and abort the entire scan: invalid UTF-8 in the part of the file read while scanning (the first 8 KiB chunks), a value PyYAML's constructor cannot build such as the impossible date `2024-13-45` or `0x_`, nesting deep enough to exhaust Python's recursion limit, merge keys that expand beyond what PyYAML can copy, an `agents/openai.yaml` that is not UTF-8 or holds such a value, an unreadable file or directory. No skill at all is then available. Fix the file at the reported position.",
     runtime: "`skills scan` fails with `CLI_SCAN_FAILED`; agents cannot be constructed and no skill is available.",
     runtime_code: "CLI_SCAN_FAILED",
 });
