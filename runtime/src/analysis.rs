@@ -102,7 +102,7 @@ fn mention_sites(sink: &FileSink) -> Vec<MentionSite> {
 
 /// Reads a file only if it is a regular file (symlinks followed): opening a FIFO for reading
 /// blocks until a writer appears, and a device may never reach EOF.
-fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
+pub fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
     if !std::fs::metadata(path)?.is_file() {
         return Err(std::io::Error::new(
             std::io::ErrorKind::InvalidInput,

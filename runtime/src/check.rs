@@ -152,20 +152,14 @@ pub fn check_workspace(opts: &CheckOptions) -> Workspace {
 
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
     diagnostics.extend(config.diagnostics.iter().cloned());
+    // A YAML file named on the command line is validated on its own, as if it were the only
+    // overlay (unreadable ones were reported by the caller's existence check).
     for extra in standalone_configs {
-        let mut o = LoadOptions {
-            workspace_root: root.clone(),
-            cli_overlays: vec![extra],
-            use_dotenv: false,
-            env: HashMap::new(),
-        };
-        o.env
-            .insert("HOME".into(), std::env::var("HOME").unwrap_or_default());
-        let standalone = config::load(&LoadOptions {
-            workspace_root: std::env::temp_dir().join("skills-lsp-no-workspace"),
-            ..o
-        });
-        diagnostics.extend(standalone.diagnostics);
+        if let Ok(bytes) = analysis::read_regular(&extra) {
+            let standalone =
+                config::load_texts(root.clone(), vec![(extra, config::Origin::Cli, bytes)]);
+            diagnostics.extend(standalone.diagnostics);
+        }
     }
     diagnostics.extend(index.diagnostics.iter().cloned());
     for f in index.files.iter().chain(&extra_files) {

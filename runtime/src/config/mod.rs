@@ -240,7 +240,7 @@ pub fn load(opts: &LoadOptions) -> WorkspaceConfig {
         };
         if let Some(path) = env_file.filter(|p| p.exists()) {
             // Only regular files are read: opening a FIFO would block.
-            if let Some(text) = read_regular_file(&path)
+            if let Some(text) = crate::analysis::read_regular(&path)
                 .ok()
                 .and_then(|b| String::from_utf8(b).ok())
             {
@@ -283,7 +283,7 @@ pub fn load(opts: &LoadOptions) -> WorkspaceConfig {
         .map(|(path, origin)| {
             let text = path
                 .is_file()
-                .then(|| read_regular_file(&path).unwrap_or_default());
+                .then(|| crate::analysis::read_regular(&path).unwrap_or_default());
             (path, origin, text)
         })
         .collect();
@@ -369,15 +369,6 @@ fn load_layers(
     preflight(&mut cfg, &merged);
     cfg.scan_blocked = scan_blocker(&cfg.skills);
     cfg
-}
-
-/// Reads `path` only if it is a regular file (after following symlinks): opening a FIFO
-/// for reading would block, and a character device may never end.
-fn read_regular_file(path: &Path) -> std::io::Result<Vec<u8>> {
-    if !path.is_file() {
-        return Err(std::io::Error::other("not a regular file"));
-    }
-    std::fs::read(path)
 }
 
 fn new_overlay(path: PathBuf, origin: Origin, text: Vec<u8>) -> Overlay {
