@@ -647,17 +647,15 @@ fn parse_events(
                     },
                     range,
                 );
-                if anchor > 0 {
-                    register_anchor(
-                        &mut anchors,
-                        &mut anchor_names,
-                        anchor,
-                        id,
-                        original,
-                        range,
-                        base,
-                    )?;
-                }
+                register_anchor(
+                    &mut anchors,
+                    &mut anchor_names,
+                    anchor,
+                    id,
+                    original,
+                    range,
+                    base,
+                )?;
                 finished = Some(id);
             }
             Event::Alias(anchor) => {
@@ -672,17 +670,15 @@ fn parse_events(
             Event::SequenceStart(anchor, tag) | Event::MappingStart(anchor, tag) => {
                 // The real kind is filled in when the collection ends.
                 let id = push(&mut doc, NodeKind::Alias(0), range);
-                if anchor > 0 {
-                    register_anchor(
-                        &mut anchors,
-                        &mut anchor_names,
-                        anchor,
-                        id,
-                        original,
-                        range,
-                        base,
-                    )?;
-                }
+                register_anchor(
+                    &mut anchors,
+                    &mut anchor_names,
+                    anchor,
+                    id,
+                    original,
+                    range,
+                    base,
+                )?;
                 stack.push(Open {
                     start: range.start,
                     is_seq,
@@ -843,7 +839,8 @@ fn reindent_continuations(text: &str) -> Option<(String, Vec<(usize, usize)>)> {
     (!insertions.is_empty()).then_some((out, insertions))
 }
 
-/// Records an anchor; PyYAML's composer refuses a name defined twice in one document.
+/// Records a node's anchor (id 0: none); PyYAML's composer refuses a name defined twice in
+/// one document.
 fn register_anchor(
     anchors: &mut HashMap<usize, NodeId>,
     names: &mut std::collections::HashSet<String>,
@@ -853,6 +850,9 @@ fn register_anchor(
     range: TextRange,
     base: usize,
 ) -> Result<(), YamlError> {
+    if anchor == 0 {
+        return Ok(());
+    }
     anchors.insert(anchor, id);
     if let Some(name) = anchor_name(original, range.start - base) {
         if !names.insert(name.to_string()) {
