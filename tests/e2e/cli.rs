@@ -438,3 +438,37 @@ fn nested_workspaces_are_found_below_a_root_without_config() {
         ]
     );
 }
+
+#[test]
+fn a_closed_pipe_is_not_a_crash() {
+    use std::io::Read;
+    for args in [
+        &["rules"][..],
+        &["--check", "skills/broken-examples", "--format", "json"],
+        &["scan", "--workspace-root", "skills"],
+    ] {
+        let mut child = std::process::Command::new(BIN)
+            .args(args)
+            .current_dir(repo_root())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = [0u8; 8];
+        child
+            .stdout
+            .as_mut()
+            .unwrap()
+            .read_exact(&mut first)
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(
+            out.status.code().is_some_and(|c| c <= 1),
+            "{args:?}: {:?}",
+            out.status
+        );
+    }
+}

@@ -127,16 +127,7 @@ pub fn run(args: CheckArgs, cwd: &Path) -> Result<ExitCode, String> {
         Format::Sarif => render::sarif::render(&report),
         Format::Markdown => return Err("--format markdown is only for `skills-lsp rules`".into()),
     };
-    use std::io::Write;
-    let mut stdout = std::io::stdout().lock();
-    if let Err(e) = stdout
-        .write_all(out.as_bytes())
-        .and_then(|_| stdout.flush())
-    {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            return Err(format!("cannot write output: {e}"));
-        }
-    }
+    super::write_stdout(&out)?;
     // Files named on the command line that could not be read are I/O errors (exit 2).
     let unreadable: Vec<String> = workspaces
         .iter()

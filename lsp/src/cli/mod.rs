@@ -75,6 +75,21 @@ fn string(v: OsString, flag: &str) -> Result<String, String> {
         .map_err(|_| format!("{flag}: value is not valid UTF-8"))
 }
 
+/// Writes command output; a closed pipe (`skills-lsp rules | head`) is not an error.
+pub fn write_stdout(text: &str) -> Result<(), String> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(format!("cannot write output: {e}"))
+        }
+        _ => Ok(()),
+    }
+}
+
 pub fn run(args: Vec<OsString>) -> Result<ExitCode, String> {
     use lexopt::prelude::*;
     let mut parser = lexopt::Parser::from_args(args);
@@ -138,11 +153,11 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode, String> {
                 .push(string(value(&mut parser, "--exclude")?, "--exclude")?),
             Long("no-dotenv") => common.no_dotenv = true,
             Short('h') | Long("help") => {
-                print!("{USAGE}");
+                write_stdout(USAGE)?;
                 return Ok(ExitCode::SUCCESS);
             }
             Short('V') | Long("version") => {
-                println!("skills-lsp {}", env!("CARGO_PKG_VERSION"));
+                write_stdout(&format!("skills-lsp {}\n", env!("CARGO_PKG_VERSION")))?;
                 return Ok(ExitCode::SUCCESS);
             }
             Value(v) if mode.is_none() => {

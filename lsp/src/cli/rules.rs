@@ -5,25 +5,24 @@ use std::process::ExitCode;
 use serde_json::json;
 use skills_runtime::rules;
 
-use super::Format;
+use super::{Format, write_stdout};
 
 pub fn explain(code: &str) -> Result<ExitCode, String> {
     let rule = rules::find(code)
         .ok_or_else(|| format!("unknown rule `{code}`; `skills-lsp rules` lists them all"))?;
-    println!("{} ({}) — {}", rule.code, rule.name, rule.summary);
-    println!();
-    println!(
-        "Default severity: {}. Profile: {}.",
+    let runtime = match rule.runtime_code {
+        Some(c) => format!("Runtime consequence ({c}): {}", rule.runtime),
+        None => format!("Runtime consequence: {}", rule.runtime),
+    };
+    write_stdout(&format!(
+        "{} ({}) — {}\n\nDefault severity: {}. Profile: {}.\n\n{}\n\n{runtime}\n",
+        rule.code,
+        rule.name,
+        rule.summary,
         rule.severity.as_str(),
-        rule.profile.as_str()
-    );
-    println!();
-    println!("{}", rule.explanation);
-    println!();
-    match rule.runtime_code {
-        Some(c) => println!("Runtime consequence ({c}): {}", rule.runtime),
-        None => println!("Runtime consequence: {}", rule.runtime),
-    }
+        rule.profile.as_str(),
+        rule.explanation
+    ))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -68,29 +67,28 @@ pub fn markdown() -> String {
 
 pub fn list(format: Format) -> Result<ExitCode, String> {
     let all = rules::all();
-    if format == Format::Markdown {
-        print!("{}", markdown());
-        return Ok(ExitCode::SUCCESS);
-    }
-    if format == Format::Json {
-        let v: Vec<_> = all
-            .iter()
-            .map(|r| json!({"code": r.code, "name": r.name, "severity": r.severity.as_str(), "profile": r.profile.as_str(), "summary": r.summary, "runtime_code": r.runtime_code}))
-            .collect();
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&v).expect("serializable")
-        );
-    } else {
-        for r in all {
-            println!(
-                "{}  {:<8} {:<34} {}",
-                r.code,
-                r.severity.as_str(),
-                r.name,
-                r.summary
-            );
+    let out = match format {
+        Format::Markdown => markdown(),
+        Format::Json => {
+            let v: Vec<_> = all
+                .iter()
+                .map(|r| json!({"code": r.code, "name": r.name, "severity": r.severity.as_str(), "profile": r.profile.as_str(), "summary": r.summary, "runtime_code": r.runtime_code}))
+                .collect();
+            serde_json::to_string_pretty(&v).expect("serializable") + "\n"
         }
-    }
+        _ => all
+            .iter()
+            .map(|r| {
+                format!(
+                    "{}  {:<8} {:<34} {}\n",
+                    r.code,
+                    r.severity.as_str(),
+                    r.name,
+                    r.summary
+                )
+            })
+            .collect(),
+    };
+    write_stdout(&out)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -59,9 +59,6 @@ pub fn run(common: &CommonArgs, cwd: &Path) -> Result<ExitCode, String> {
         "errors": errors,
         "stats": {"skills_total": ws.index.skills.len(), "files_total": ws.index.files.len()},
     });
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&out).expect("serializable")
-    );
+    super::write_stdout(&(serde_json::to_string_pretty(&out).expect("serializable") + "\n"))?;
     Ok(ExitCode::SUCCESS)
 }
