@@ -33,7 +33,7 @@ pub fn render(report: &Report) -> String {
             d.range.start.utf16 + 1,
             d.range.end.line + 1,
             d.range.end.utf16 + 1,
-            escape_property(&format!("{} {}", d.rule.code, d.rule.name)),
+            escape_property(d.rule.code),
             escape_data(&message),
         ));
     }
