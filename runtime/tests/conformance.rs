@@ -1,5 +1,5 @@
 //! Conformance with the reference runtime: the 3000 shared mention vectors, our own extra
-//! vectors, and 253 workspaces whose scan/preflight verdicts were recorded by running
+//! vectors, and 258 workspaces whose scan/preflight verdicts were recorded by running
 //! skills-runtime-sdk 0.1.12 (`tests/conformance/generate_reference.py`).
 
 use std::collections::{BTreeSet, HashMap};

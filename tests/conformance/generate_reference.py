@@ -546,6 +546,16 @@ def cfg(name: str, description: str, runtime: Any, files: Optional[Dict[str, byt
     case(name, description, one(VALID) if files is None else files, runtime=runtime, **kw)
 
 
+cfg("cfg-float-nan", "`llm.retry.base_delay_sec: .nan` fails pydantic's `ge=0` => CLI_CONFIG_INVALID",
+    DEFAULT_RUNTIME + "llm:\n  retry:\n    base_delay_sec: .nan\n")
+cfg("cfg-float-inf", "`llm.retry.cap_delay_sec: .inf` is accepted (no upper bound)",
+    DEFAULT_RUNTIME + "llm:\n  retry:\n    cap_delay_sec: .inf\n")
+cfg("cfg-lax-bool-t", "`references.enabled: \"t\"` is accepted (lax bool)",
+    DEFAULT_RUNTIME + "  references:\n    enabled: \"t\"\n")
+cfg("cfg-lax-int-float", "`run.max_steps: 5.0` is accepted (lax int), `5.5` is not",
+    DEFAULT_RUNTIME + "run:\n  max_steps: 5.0\n")
+cfg("cfg-lax-int-fraction", "`run.max_steps: 5.5` => CLI_CONFIG_INVALID",
+    DEFAULT_RUNTIME + "run:\n  max_steps: 5.5\n")
 cfg("cfg-unknown-top-level-key", "unknown top-level key `llms` => CLI_CONFIG_INVALID", DEFAULT_RUNTIME + "llms: {}\n")
 cfg("cfg-skills-typo-soruces", "misspelt `skills.soruces` => CLI_CONFIG_INVALID",
     DEFAULT_RUNTIME.replace("  sources:\n", "  soruces:\n"))

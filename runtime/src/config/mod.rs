@@ -941,7 +941,8 @@ impl Validator<'_> {
                 let Some(v) = value else {
                     return Some(format!("must be a number, {}", got()));
                 };
-                if v < *min {
+                // NaN fails every comparison, so pydantic rejects it against any bound.
+                if v.is_nan() || v < *min {
                     return Some(format!("must be ≥ {min}, got {text}"));
                 }
                 max.filter(|m| v > *m)
