@@ -641,6 +641,24 @@ fn yaml_int(text: &str) -> Option<i128> {
     Some(if neg { -v } else { v })
 }
 
+/// The value of a YAML 1.1 float as PyYAML constructs it (`.inf`, `.nan`, `1_0.5`, `1:30.5`).
+fn yaml_float(text: &str) -> Option<f64> {
+    let t = text.replace('_', "").to_ascii_lowercase();
+    let (sign, body) = match t.strip_prefix('-') {
+        Some(rest) => (-1.0, rest.to_string()),
+        None => (1.0, t.strip_prefix('+').unwrap_or(&t).to_string()),
+    };
+    let v = match body.as_str() {
+        ".inf" => f64::INFINITY,
+        ".nan" => f64::NAN,
+        b if b.contains(':') => b
+            .split(':')
+            .try_fold(0.0, |acc, p| p.parse::<f64>().ok().map(|d| acc * 60.0 + d))?,
+        b => b.parse().ok()?,
+    };
+    Some(sign * v)
+}
+
 impl Validator<'_> {
     fn doc(&self, loc: Loc) -> &YamlDoc {
         self.cfg.overlays[loc.file]
@@ -902,11 +920,8 @@ impl Validator<'_> {
                         text.to_ascii_lowercase().as_str(),
                         "yes" | "true" | "on"
                     ))),
-                    ScalarKind::Float if !strict => text
-                        .replace('_', "")
-                        .parse::<f64>()
-                        .ok()
-                        .filter(|f| f.fract() == 0.0)
+                    ScalarKind::Float if !strict => yaml_float(text)
+                        .filter(|f| f.is_finite() && f.fract() == 0.0)
                         .map(|f| f as i128),
                     ScalarKind::Str if !strict => text.trim().parse::<i128>().ok(),
                     ScalarKind::Str => {
@@ -925,9 +940,7 @@ impl Validator<'_> {
             Ty::Float { min, max } => {
                 let value = match kind {
                     ScalarKind::Int => yaml_int(text).map(|v| v as f64),
-                    ScalarKind::Float => {
-                        text.replace('_', "").parse::<f64>().ok().or(Some(f64::NAN))
-                    }
+                    ScalarKind::Float => yaml_float(text),
                     ScalarKind::Bool => Some(
                         if matches!(text.to_ascii_lowercase().as_str(), "yes" | "true" | "on") {
                             1.0
@@ -954,7 +967,7 @@ impl Validator<'_> {
                     _ if *strict => false,
                     ScalarKind::Int => matches!(yaml_int(text), Some(0 | 1)),
                     ScalarKind::Float => {
-                        matches!(text.parse::<f64>(), Ok(f) if f == 0.0 || f == 1.0)
+                        matches!(yaml_float(text), Some(f) if f == 0.0 || f == 1.0)
                     }
                     ScalarKind::Str => matches!(
                         text.to_ascii_lowercase().as_str(),
@@ -1358,5 +1371,9 @@ mod tests {
         assert_eq!(yaml_int("0x1f"), Some(31));
         assert_eq!(yaml_int("017"), Some(15));
         assert_eq!(yaml_int("-1_000"), Some(-1000));
+        assert_eq!(yaml_float("-.inf"), Some(f64::NEG_INFINITY));
+        assert!(yaml_float(".NaN").unwrap().is_nan());
+        assert_eq!(yaml_float("1:30.5"), Some(90.5));
+        assert_eq!(yaml_float("1_0.5"), Some(10.5));
     }
 }
