@@ -118,13 +118,14 @@ pub fn analyze_skill(path: &Path, bundle_dir: &Path, opts: &AnalysisOptions) -> 
         Ok(t) => t,
         Err(e) => {
             let mut a = FileAnalysis::unreadable(path, FileKind::Skill, &e);
-            let mut sink = FileSink::new(path.to_path_buf(), &[]);
-            sink.emit(
+            let message =
+                format!("cannot read this SKILL.md ({e}); the runtime's scan fails on it");
+            a.diagnostics = vec![Diagnostic::new(
                 &rules::frontmatter::SCAN_CRASH,
-                Default::default(),
-                format!("cannot read this SKILL.md ({e}); the runtime's scan fails on it"),
-            );
-            a.diagnostics = sink.out;
+                path.to_path_buf(),
+                SourceRange::default(),
+                message,
+            )];
             return a;
         }
     };

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::analysis::{self, AnalysisOptions, FileAnalysis, FileKind};
 use crate::config::{self, LoadOptions, WorkspaceConfig};
-use crate::diagnostic::{Diagnostic, Related, Severity, shown_path};
+use crate::diagnostic::{Diagnostic, Related, shown_path};
 use crate::index::{self, SkillIndex};
 use crate::rules::mentions::Resolution;
 use crate::rules::{self, Profile};
@@ -39,12 +39,6 @@ pub struct Workspace {
 impl Workspace {
     pub fn files_checked(&self) -> usize {
         self.index.files.len() + self.extra_files.len() + self.config.overlays.len()
-    }
-    pub fn error_count(&self) -> usize {
-        self.diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .count()
     }
 }
 
@@ -170,18 +164,14 @@ pub fn check_workspace(opts: &CheckOptions) -> Workspace {
             .iter()
             .filter(|f| f.kind == FileKind::Skill && f.read_error.is_none())
         {
-            diagnostics.push(Diagnostic {
-                rule: &rules::index::UNREACHABLE_SKILL,
-                severity: rules::index::UNREACHABLE_SKILL.severity,
-                path: f.path.clone(),
-                range: f.name_range,
-                message:
-                    "no enabled skills space reaches this SKILL.md; the runtime will never load it"
-                        .into(),
-                help: Some("move it under a configured source root, or add a source for it".into()),
-                related: Vec::new(),
-                fix: None,
-            });
+            let mut d = Diagnostic::new(
+                &rules::index::UNREACHABLE_SKILL,
+                f.path.clone(),
+                f.name_range,
+                "no enabled skills space reaches this SKILL.md; the runtime will never load it",
+            );
+            d.help("move it under a configured source root, or add a source for it");
+            diagnostics.push(d);
         }
     }
     let resolver = Resolver::new(&config, &index);

@@ -72,8 +72,24 @@ impl Diagnostic {
     pub fn code(&self) -> &'static str {
         self.rule.code
     }
-    pub fn runtime_code(&self) -> Option<&'static str> {
-        self.rule.runtime_code
+
+    /// A finding at the rule's default severity, without help, fix or related locations.
+    pub fn new(
+        rule: &'static Rule,
+        path: PathBuf,
+        range: SourceRange,
+        message: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            rule,
+            severity: rule.severity,
+            path,
+            range,
+            message: message.into(),
+            help: None,
+            related: Vec::new(),
+            fix: None,
+        }
     }
 }
 
@@ -115,16 +131,7 @@ impl<'a> FileSink<'a> {
         range: TextRange,
         message: impl Into<String>,
     ) -> &mut Diagnostic {
-        let d = Diagnostic {
-            rule,
-            severity: rule.severity,
-            path: self.path.clone(),
-            range: self.locate(range),
-            message: message.into(),
-            help: None,
-            related: Vec::new(),
-            fix: None,
-        };
+        let d = Diagnostic::new(rule, self.path.clone(), self.locate(range), message);
         self.out.push(d);
         self.out.last_mut().expect("just pushed")
     }

@@ -13,7 +13,8 @@ pub fn distance_within(a: &str, b: &str, limit: usize) -> Option<usize> {
 }
 
 /// Unbounded distance.
-pub fn distance(a: &str, b: &str) -> usize {
+#[cfg(test)]
+fn distance(a: &str, b: &str) -> usize {
     distance_within(a, b, usize::MAX).unwrap_or(usize::MAX)
 }
 

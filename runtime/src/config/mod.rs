@@ -9,10 +9,10 @@ pub mod schema;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use crate::diagnostic::{Diagnostic, FileSink};
+use crate::diagnostic::Diagnostic;
 use crate::rules::Rule;
 use crate::rules::config as rules;
-use crate::text::{LineIndex, TextRange};
+use crate::text::{LineIndex, SourceRange, TextRange};
 use crate::yaml::{self, LoadProblem, NodeId, ScalarKind, YamlDoc};
 use schema::{Model, Ty};
 
@@ -146,10 +146,6 @@ impl WorkspaceConfig {
             .any(|o| o.doc.is_some() || !o.text.is_empty())
     }
 
-    pub fn overlay_path(&self, loc: Loc) -> &Path {
-        &self.overlays[loc.file].path
-    }
-
     pub fn span(&self, loc: Loc) -> TextRange {
         self.overlays[loc.file]
             .doc
@@ -158,6 +154,34 @@ impl WorkspaceConfig {
             .unwrap_or_default()
     }
 
+    /// A finding in overlay `file` at `range` (located with that overlay's line index), or at
+    /// the start of the first overlay (or where `config/runtime.yaml` would be) without a file.
+    pub fn diagnostic(
+        &self,
+        file: Option<usize>,
+        rule: &'static Rule,
+        range: Option<TextRange>,
+        message: String,
+    ) -> Diagnostic {
+        match file.and_then(|f| self.overlays.get(f)) {
+            Some(o) => Diagnostic::new(
+                rule,
+                o.path.clone(),
+                o.lines.source_range(&o.text, range.unwrap_or_default()),
+                message,
+            ),
+            None => {
+                let path = self
+                    .overlays
+                    .first()
+                    .map(|o| o.path.clone())
+                    .unwrap_or_else(|| self.workspace_root.join("config/runtime.yaml"));
+                Diagnostic::new(rule, path, SourceRange::default(), message)
+            }
+        }
+    }
+
+    /// Records a finding at a node (its whole span unless `range` narrows it).
     fn emit(
         &mut self,
         loc: Option<Loc>,
@@ -165,27 +189,19 @@ impl WorkspaceConfig {
         range: Option<TextRange>,
         message: String,
     ) -> &mut Diagnostic {
-        let (file, range) = match loc {
-            Some(l) => (l.file, range.unwrap_or_else(|| self.span(l))),
-            None => (usize::MAX, range.unwrap_or_default()),
-        };
-        let d = match self.overlays.get(file) {
-            Some(o) => {
-                let mut sink = FileSink::new(o.path.clone(), &o.text);
-                sink.emit(rule, range, message);
-                sink.out.pop().expect("emitted")
-            }
-            None => {
-                let path = self
-                    .overlays
-                    .first()
-                    .map(|o| o.path.clone())
-                    .unwrap_or_else(|| self.workspace_root.join("config/runtime.yaml"));
-                let mut sink = FileSink::new(path, &[]);
-                sink.emit(rule, TextRange::default(), message);
-                sink.out.pop().expect("emitted")
-            }
-        };
+        let range = range.or_else(|| loc.map(|l| self.span(l)));
+        self.emit_in(loc.map(|l| l.file), rule, range, message)
+    }
+
+    /// Records a finding in overlay `file`.
+    fn emit_in(
+        &mut self,
+        file: Option<usize>,
+        rule: &'static Rule,
+        range: Option<TextRange>,
+        message: String,
+    ) -> &mut Diagnostic {
+        let d = self.diagnostic(file, rule, range, message);
         self.diagnostics.push(d);
         self.diagnostics.last_mut().expect("pushed")
     }
@@ -393,12 +409,11 @@ fn check_overlay(cfg: &mut WorkspaceConfig, i: usize, exists: bool) -> bool {
         cfg.emit(None, &rules::CONFIG_NOT_FOUND, None, msg);
         return false;
     }
-    let loc0 = Some(Loc { file: i, node: 0 });
     let text = match std::str::from_utf8(&cfg.overlays[i].text) {
         Ok(t) => t.strip_prefix('\u{feff}').map(|t| (3, t)).unwrap_or((0, t)),
         Err(e) => {
             let at = e.valid_up_to();
-            cfg.emit(loc0, &rules::CONFIG_YAML, Some(TextRange::new(at, at + 1)), "invalid UTF-8: the runtime's config loader crashes on this file (UnicodeDecodeError)".into());
+            cfg.emit_in(Some(i), &rules::CONFIG_YAML, Some(TextRange::new(at, at + 1)), "invalid UTF-8: the runtime's config loader crashes on this file (UnicodeDecodeError)".into());
             return false;
         }
     };
@@ -406,8 +421,8 @@ fn check_overlay(cfg: &mut WorkspaceConfig, i: usize, exists: bool) -> bool {
     let parsed = yaml::parse(text, base).and_then(|d| d.check_construct().map(|_| d));
     match parsed {
         Err(LoadProblem::YamlError(e) | LoadProblem::Crash(e)) => {
-            cfg.emit(
-                loc0,
+            cfg.emit_in(
+                Some(i),
                 &rules::CONFIG_YAML,
                 Some(e.range),
                 format!("YAML error: {} (CLI_OVERLAY_LOAD_FAILED)", e.message),
@@ -450,7 +465,7 @@ fn check_overlay(cfg: &mut WorkspaceConfig, i: usize, exists: bool) -> bool {
             cfg.overlays[i].doc = Some(doc);
             if !ok {
                 let what = kind.map(ScalarKind::python_name).unwrap_or("empty");
-                cfg.emit(loc0, &rules::CONFIG_NOT_MAPPING, range, format!("the top level of this overlay is {what}, not a mapping (CLI_OVERLAY_INVALID)"));
+                cfg.emit_in(Some(i), &rules::CONFIG_NOT_MAPPING, range, format!("the top level of this overlay is {what}, not a mapping (CLI_OVERLAY_INVALID)"));
             }
             ok
         }

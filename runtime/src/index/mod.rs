@@ -9,9 +9,10 @@ use std::path::{Path, PathBuf};
 
 use crate::analysis::{self, AnalysisOptions, FileAnalysis};
 use crate::config::{Loc, WorkspaceConfig};
-use crate::diagnostic::{Diagnostic, FileSink, Related, shown_path};
+use crate::diagnostic::{Diagnostic, Related, shown_path};
 use crate::rules::{self, Profile};
 use crate::skill::{ScanCrash, Verdict};
+use crate::text::SourceRange;
 use walk::WalkIssue;
 
 /// A skill the runtime indexes.
@@ -71,22 +72,8 @@ impl SkillIndex {
             .flat_map(|names| names.keys().map(String::as_str))
     }
 
-    /// Every skill of a namespace, in index order.
-    pub fn skills_in<'s>(
-        &'s self,
-        namespace: &'s str,
-    ) -> impl Iterator<Item = &'s IndexedSkill> + 's {
-        self.skills
-            .iter()
-            .filter(move |s| s.namespace.as_deref() == Some(namespace))
-    }
-
     pub fn file(&self, path: &Path) -> Option<&FileAnalysis> {
         self.by_path.get(path).map(|&i| &self.files[i])
-    }
-
-    pub fn file_index(&self, path: &Path) -> Option<usize> {
-        self.by_path.get(path).copied()
     }
 
     /// The first scan error, which `resolve_mentions` would raise for every mention.
@@ -336,21 +323,12 @@ fn push_config_diag(
     rule: &'static rules::Rule,
     message: String,
 ) {
-    let (path, text, range) = match loc {
-        Some(l) => (
-            cfg.overlays[l.file].path.clone(),
-            &cfg.overlays[l.file].text[..],
-            cfg.span(l),
-        ),
-        None => (
-            cfg.workspace_root.join("config/runtime.yaml"),
-            &[][..],
-            Default::default(),
-        ),
-    };
-    let mut sink = FileSink::new(path, text);
-    sink.emit(rule, range, message);
-    index.diagnostics.append(&mut sink.out);
+    index.diagnostics.push(cfg.diagnostic(
+        loc.map(|l| l.file),
+        rule,
+        loc.map(|l| cfg.span(l)),
+        message,
+    ));
 }
 
 fn analyze_all(files: &[(PathBuf, PathBuf)], opts: &AnalysisOptions) -> Vec<FileAnalysis> {
@@ -461,9 +439,12 @@ fn walk_findings(
         if matches!(issue, WalkIssue::MaxDirs { .. }) && root_loc.is_some() {
             push_config_diag(index, cfg, root_loc, rule, message);
         } else {
-            let mut sink = FileSink::new(path.clone(), &[]);
-            sink.emit(rule, Default::default(), message);
-            index.diagnostics.append(&mut sink.out);
+            index.diagnostics.push(Diagnostic::new(
+                rule,
+                path.clone(),
+                SourceRange::default(),
+                message,
+            ));
         }
         let reason = (!reason.is_empty()).then_some(reason);
         index.errors.push(ScanError {
@@ -483,9 +464,16 @@ fn walk_findings(
                 f.verdict = Some(Verdict::Rejected(
                     crate::skill::Rejection::FrontmatterMissing,
                 ));
-                let mut sink = FileSink::new(locator.clone(), &[]);
-                sink.emit(&rules::index::SYMLINK_NOT_SKILL_MD, Default::default(), format!("this SKILL.md links to `{}`; the runtime requires the target to be named SKILL.md too (文件名必须为 SKILL.md)", shown_path(real, ws)));
-                f.diagnostics = sink.out;
+                let message = format!(
+                    "this SKILL.md links to `{}`; the runtime requires the target to be named SKILL.md too (文件名必须为 SKILL.md)",
+                    shown_path(real, ws)
+                );
+                f.diagnostics = vec![Diagnostic::new(
+                    &rules::index::SYMLINK_NOT_SKILL_MD,
+                    locator.clone(),
+                    SourceRange::default(),
+                    message,
+                )];
                 index.errors.push(ScanError {
                     code: "SKILL_SCAN_METADATA_INVALID",
                     message: "Skill metadata is invalid.".into(),
@@ -497,24 +485,30 @@ fn walk_findings(
         }
     }
     for p in &w.wrong_case {
-        let text = std::fs::read(p).unwrap_or_default();
-        if !text.starts_with(b"---") {
+        // Only files that look like skills (a `---` first line) are worth a warning.
+        let mut head = [0u8; 3];
+        let starts_like_skill = std::fs::File::open(p)
+            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+            .is_ok()
+            && &head == b"---";
+        if !starts_like_skill {
             continue;
         }
         let name = p
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let mut sink = FileSink::new(p.clone(), &text);
-        sink.emit(
+        let message = format!(
+            "`{name}` is not discovered: the runtime only loads files named exactly `SKILL.md`"
+        );
+        let mut d = Diagnostic::new(
             &rules::bundle::WRONG_CASE_FILENAME,
-            Default::default(),
-            format!(
-                "`{name}` is not discovered: the runtime only loads files named exactly `SKILL.md`"
-            ),
-        )
-        .help("rename the file to SKILL.md");
-        index.diagnostics.append(&mut sink.out);
+            p.clone(),
+            SourceRange::default(),
+            message,
+        );
+        d.help("rename the file to SKILL.md");
+        index.diagnostics.push(d);
     }
 }
 
@@ -584,16 +578,15 @@ fn duplicates(index: &mut SkillIndex) {
                     message: format!("also `{name}` here"),
                 })
                 .collect();
-            index.diagnostics.push(Diagnostic {
-                rule: &rules::index::DUPLICATE_SKILL,
-                severity: rules::index::DUPLICATE_SKILL.severity,
-                path: s.locator.clone(),
-                range: f.name_range,
+            let mut d = Diagnostic::new(
+                &rules::index::DUPLICATE_SKILL,
+                s.locator.clone(),
+                f.name_range,
                 message,
-                help: Some("rename one of the skills or move it to another namespace".into()),
-                related,
-                fix: None,
-            });
+            );
+            d.help("rename one of the skills or move it to another namespace");
+            d.related = related;
+            index.diagnostics.push(d);
         }
     }
 }
@@ -613,16 +606,18 @@ fn nested(index: &mut SkillIndex, ws: &Path) {
                 .strip_prefix(outer)
                 .map(|p| p.display().to_string())
                 .unwrap_or_default();
-            index.diagnostics.push(Diagnostic {
-                rule: &rules::bundle::NESTED_SKILL,
-                severity: rules::bundle::NESTED_SKILL.severity,
-                path: f.path.clone(),
-                range: f.name_range,
-                message: format!("this SKILL.md sits in `{rel}` of the skill at `{}`; the runtime indexes it as a separate skill", shown_path(&outer.join("SKILL.md"), ws)),
-                help: Some("if it is reference material, rename it (e.g. references/example.md)".into()),
-                related: Vec::new(),
-                fix: None,
-            });
+            let message = format!(
+                "this SKILL.md sits in `{rel}` of the skill at `{}`; the runtime indexes it as a separate skill",
+                shown_path(&outer.join("SKILL.md"), ws)
+            );
+            let mut d = Diagnostic::new(
+                &rules::bundle::NESTED_SKILL,
+                f.path.clone(),
+                f.name_range,
+                message,
+            );
+            d.help("if it is reference material, rename it (e.g. references/example.md)");
+            index.diagnostics.push(d);
         }
     }
 }

@@ -177,16 +177,9 @@ pub fn unresolved(
             )
         }
     };
-    Some(Diagnostic {
-        rule,
-        severity: rule.severity,
-        path: path.to_path_buf(),
-        range,
-        message,
-        help,
-        related: Vec::new(),
-        fix: None,
-    })
+    let mut d = Diagnostic::new(rule, path.to_path_buf(), range, message);
+    d.help = help;
+    Some(d)
 }
 
 /// The warning for scan errors that block all resolution, placed at their cause.
@@ -196,14 +189,8 @@ pub fn blocked(
     message: &str,
     related: Vec<Related>,
 ) -> Diagnostic {
-    Diagnostic {
-        rule: &RESOLUTION_BLOCKED,
-        severity: RESOLUTION_BLOCKED.severity,
-        path: path.to_path_buf(),
-        range,
-        message: message.to_string(),
-        help: Some("fix this error first: until then no mention resolves".into()),
-        related,
-        fix: None,
-    }
+    let mut d = Diagnostic::new(&RESOLUTION_BLOCKED, path.to_path_buf(), range, message);
+    d.help("fix this error first: until then no mention resolves");
+    d.related = related;
+    d
 }

@@ -148,13 +148,6 @@ impl YamlDoc {
         }
     }
 
-    pub fn style(&self, id: NodeId) -> Option<Style> {
-        match &self.node(self.target(id)).kind {
-            NodeKind::Scalar { style, .. } => Some(*style),
-            _ => None,
-        }
-    }
-
     /// The value as a Python `str`, if PyYAML would construct one.
     pub fn as_str(&self, id: NodeId) -> Option<&str> {
         match self.kind(id) {
