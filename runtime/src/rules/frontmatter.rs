@@ -315,70 +315,96 @@ fn quote_edit(field: &Field, text: &[u8]) -> Vec<Edit> {
     }]
 }
 
-/// Reports a field PyYAML does not read as a string, with a quoting fix when it is a scalar.
-fn not_a_string(sink: &mut FileSink, rule: &'static Rule, field: &Field, message: String) {
-    let edits = field
-        .raw
-        .as_ref()
-        .is_some_and(|r| !r.is_empty())
-        .then(|| quote_edit(field, sink.text));
-    let d = sink.emit(rule, field.value, message);
-    if let Some(edits) = edits {
-        d.help("quote it");
-        d.fix("Quote the value", edits);
+/// The runtime's requirement on `name` and `description`: present, a YAML string, not empty.
+struct RequiredString {
+    key: &'static str,
+    missing: &'static Rule,
+    not_string: &'static Rule,
+    missing_help: &'static str,
+    null_help: Option<&'static str>,
+    /// How the message ends: what the runtime does with a non-string value.
+    rejects: &'static str,
+}
+
+/// Reports a missing, null, non-string or empty field; returns the field and its string.
+fn required_string<'f>(
+    doc: &SkillDocument,
+    field: Option<&'f Field>,
+    spec: &RequiredString,
+    sink: &mut FileSink,
+) -> Option<(&'f Field, &'f str)> {
+    let fm = doc.frontmatter.as_ref().ok()?;
+    let key = spec.key;
+    let Some(field) = field else {
+        sink.emit(
+            spec.missing,
+            fm.open,
+            format!("the frontmatter has no `{key}` key; the runtime rejects the skill"),
+        )
+        .help(spec.missing_help);
+        return None;
+    };
+    match field.kind {
+        ScalarKind::Str => {}
+        ScalarKind::Null => {
+            let d = sink.emit(
+                spec.missing,
+                field.key,
+                format!("`{key}` is empty (null to YAML); the runtime rejects the skill"),
+            );
+            if let Some(help) = spec.null_help {
+                d.help(help);
+            }
+            return None;
+        }
+        kind => {
+            // Scalars get a quoting fix; collections cannot be fixed that way.
+            let edits = field
+                .raw
+                .as_ref()
+                .is_some_and(|r| !r.is_empty())
+                .then(|| quote_edit(field, sink.text));
+            let message = format!(
+                "the runtime reads this `{key}` as {} (YAML 1.1), not a string, {}",
+                kind.python_name(),
+                spec.rejects
+            );
+            let d = sink.emit(spec.not_string, field.value, message);
+            if let Some(edits) = edits {
+                d.help("quote it");
+                d.fix("Quote the value", edits);
+            }
+            return None;
+        }
     }
+    let value = field.as_str().unwrap_or_default();
+    if value.is_empty() {
+        sink.emit(
+            spec.missing,
+            field.value,
+            format!("`{key}` is an empty string; the runtime rejects the skill"),
+        );
+        return None;
+    }
+    Some((field, value))
 }
 
 fn name_checks(doc: &SkillDocument, sink: &mut FileSink) {
-    let Some(fm) = doc.frontmatter.as_ref().ok() else {
-        return;
-    };
-    let Some(name) = &doc.name else {
-        sink.emit(
-            &NAME_MISSING,
-            fm.open,
-            "the frontmatter has no `name` key; the runtime rejects the skill",
-        )
-        .help(if doc.field("Name").is_some() {
+    let spec = RequiredString {
+        key: "name",
+        missing: &NAME_MISSING,
+        not_string: &NAME_NOT_STRING,
+        missing_help: if doc.field("Name").is_some() {
             "keys are case-sensitive: rename `Name` to `name`"
         } else {
             "add `name: <skill-name>`"
-        });
+        },
+        null_help: Some("give the skill a name"),
+        rejects: "and rejects the skill as missing `name`",
+    };
+    let Some((name, value)) = required_string(doc, doc.name.as_ref(), &spec, sink) else {
         return;
     };
-    match name.kind {
-        ScalarKind::Str => {}
-        ScalarKind::Null => {
-            sink.emit(
-                &NAME_MISSING,
-                name.key,
-                "`name` is empty (null to YAML); the runtime rejects the skill",
-            )
-            .help("give the skill a name");
-            return;
-        }
-        kind => {
-            not_a_string(
-                sink,
-                &NAME_NOT_STRING,
-                name,
-                format!(
-                    "the runtime reads this `name` as {} (YAML 1.1), not a string, and rejects the skill as missing `name`",
-                    kind.python_name()
-                ),
-            );
-            return;
-        }
-    }
-    let value = name.as_str().unwrap_or_default();
-    if value.is_empty() {
-        sink.emit(
-            &NAME_MISSING,
-            name.value,
-            "`name` is an empty string; the runtime rejects the skill",
-        );
-        return;
-    }
     let trimmed = python_strip(value);
     if trimmed.is_empty() || trimmed.chars().any(is_python_space) {
         let slug = slugify(trimmed);
@@ -461,49 +487,18 @@ pub fn name_rule_violation(name: &str) -> &'static str {
 }
 
 fn description_checks(doc: &SkillDocument, sink: &mut FileSink) {
-    let Some(fm) = doc.frontmatter.as_ref().ok() else {
+    let spec = RequiredString {
+        key: "description",
+        missing: &DESCRIPTION_MISSING,
+        not_string: &DESCRIPTION_NOT_STRING,
+        missing_help: "add `description: <when to use this skill>`",
+        null_help: None,
+        rejects: "and rejects the skill",
+    };
+    let Some((desc, value)) = required_string(doc, doc.description.as_ref(), &spec, sink) else {
         return;
     };
-    let Some(desc) = &doc.description else {
-        sink.emit(
-            &DESCRIPTION_MISSING,
-            fm.open,
-            "the frontmatter has no `description` key; the runtime rejects the skill",
-        )
-        .help("add `description: <when to use this skill>`");
-        return;
-    };
-    match desc.kind {
-        ScalarKind::Str => {}
-        ScalarKind::Null => {
-            sink.emit(
-                &DESCRIPTION_MISSING,
-                desc.key,
-                "`description` is empty (null to YAML); the runtime rejects the skill",
-            );
-            return;
-        }
-        kind => {
-            not_a_string(
-                sink,
-                &DESCRIPTION_NOT_STRING,
-                desc,
-                format!(
-                    "the runtime reads this `description` as {} (YAML 1.1), not a string, and rejects the skill",
-                    kind.python_name()
-                ),
-            );
-            return;
-        }
-    }
-    let value = desc.as_str().unwrap_or_default();
-    if value.is_empty() {
-        sink.emit(
-            &DESCRIPTION_MISSING,
-            desc.value,
-            "`description` is an empty string; the runtime rejects the skill",
-        );
-    } else if python_strip(value).is_empty() {
+    if python_strip(value).is_empty() {
         sink.emit(&DESCRIPTION_BLANK, desc.value, "`description` is only whitespace; the runtime accepts it but indexes an empty description");
     }
 }
