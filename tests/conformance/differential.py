@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Differential test of SKILL.md verdicts: random frontmatters judged by the reference runtime
-(skills-runtime-sdk, in a throwaway venv) and by our model (`runtime/examples/verdicts.rs`).
+(skills-runtime-sdk, in a throwaway venv) and by our model (`runtime/examples/verdicts.rs skill`).
 
     python3 -m venv /tmp/refvenv && /tmp/refvenv/bin/pip install skills-runtime-sdk==0.1.12
     /tmp/refvenv/bin/python tests/conformance/differential.py [--seed N] [--count N]
@@ -8,16 +8,14 @@
 Prints every disagreement. Add the ones worth keeping to generate_reference.py as corpus cases.
 Never run by CI.
 """
-import argparse
-import json
 import os
-import random
-import subprocess
 import sys
 import tempfile
 
 from skills_runtime.skills.loader import SkillLoadError, load_skill_metadata_from_path
 from skills_runtime.skills.mentions import is_valid_skill_name_slug
+
+from differential_common import run
 
 FRAGMENTS = [
     'name: demo', 'name:\tdemo', 'name: demo\t', 'name: demo # c', 'name: demo\t# c', 'description: d',
@@ -40,7 +38,7 @@ FRAGMENTS = [
 ]
 
 
-def random_doc(rng: random.Random) -> str:
+def random_doc(rng) -> str:
     body = '\n'.join(rng.choice(FRAGMENTS) for _ in range(rng.randint(1, 5)))
     if rng.random() < 0.7:
         base = 'name: demo\ndescription: d'
@@ -64,27 +62,5 @@ def reference_verdict(text: str) -> str:
         return f'ok:{meta.skill_name}|{meta.description}'
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument('--seed', type=int, default=1)
-    ap.add_argument('--count', type=int, default=3000)
-    args = ap.parse_args()
-    rng = random.Random(args.seed)
-    docs = [random_doc(rng) for _ in range(args.count)]
-    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    ours = subprocess.run(
-        ['cargo', 'run', '-q', '--release', '-p', 'skills-runtime', '--example', 'verdicts'],
-        input=''.join(json.dumps({'text': t}) + '\n' for t in docs), capture_output=True, text=True, cwd=repo, check=True,
-    ).stdout.splitlines()
-    bad = 0
-    for text, mine in zip(docs, ours):
-        ref = reference_verdict(text)
-        if json.loads(mine) != ref:
-            bad += 1
-            print(repr(text), '\n  reference:', ref, '\n  ours:     ', json.loads(mine))
-    print(f'{bad} of {len(docs)} disagree')
-    return 1 if bad else 0
-
-
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(run('skill', random_doc, reference_verdict))

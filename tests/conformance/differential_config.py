@@ -1,23 +1,20 @@
 #!/usr/bin/env python3
 """Differential test of runtime.yaml loading: random overlays judged by the reference's loader
 (PyYAML + pydantic, as `skills preflight` loads them) and by ours
-(`runtime/examples/config_verdicts.rs`).
+(`runtime/examples/verdicts.rs config`).
 
     /tmp/refvenv/bin/python tests/conformance/differential_config.py [--seed N] [--count N]
 
 Prints every disagreement in the load verdict (ok / which CLI_* code). Never run by CI.
 """
-import argparse
-import json
-import os
-import random
-import subprocess
 import sys
 
 import yaml
 from pydantic import ValidationError
 from skills_runtime.config.defaults import load_default_config_dict
 from skills_runtime.config.loader import load_config_dicts
+
+from differential_common import run
 
 VALUES = ['1', '0', '-1', '"1"', "'10'", '1.0', '1.5', '"1.5"', 'true', 'false', 'yes', 'no', 'on', 'off', '"yes"', '"true"',
           '"on"', '"t"', '"y"', '"2"', 'null', '~', '""', '"  "', 'x', '"x"', '[]', '[a]', '[1]', '{}', '{a: 1}', '2024-01-01',
@@ -88,29 +85,10 @@ def reference_verdict(text):
         return 'CLI_CONFIG_LOAD_FAILED'
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument('--seed', type=int, default=1)
-    ap.add_argument('--count', type=int, default=3000)
-    args = ap.parse_args()
-    rng = random.Random(args.seed)
-    docs = [random_overlay(rng) for _ in range(args.count)]
-    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    ours = subprocess.run(
-        ['cargo', 'run', '-q', '--release', '-p', 'skills-runtime', '--example', 'config_verdicts'],
-        input=''.join(json.dumps({'text': t}) + '\n' for t in docs), capture_output=True, text=True, cwd=repo, check=True,
-    ).stdout.splitlines()
-    bad = 0
-    for text, mine in zip(docs, ours):
-        ref = reference_verdict(text)
-        mine = json.loads(mine)
-        # Ours may name several causes; the reference names the first layer that fails.
-        if (ref == 'ok') != (mine == 'ok') or (ref != 'ok' and ref not in mine.split(',')):
-            bad += 1
-            print(repr(text), '\n  reference:', ref, '\n  ours:     ', mine)
-    print(f'{bad} of {len(docs)} disagree')
-    return 1 if bad else 0
+def agree(ref, ours):
+    """Ours may name several causes; the reference names the first layer that fails."""
+    return (ref == 'ok') == (ours == 'ok') and (ref == 'ok' or ref in ours.split(','))
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(run('config', random_overlay, reference_verdict, agree))
