@@ -67,7 +67,8 @@ pub struct FileAnalysis {
 }
 
 impl FileAnalysis {
-    fn unreadable(path: &Path, kind: FileKind, err: &std::io::Error) -> Self {
+    /// A file that could not be analyzed (read error, or an internal failure).
+    fn unreadable(path: &Path, kind: FileKind, err: impl ToString) -> Self {
         FileAnalysis {
             path: path.to_path_buf(),
             kind,
@@ -139,6 +140,20 @@ pub fn analyze_skill_text(
     bundle_dir: &Path,
     opts: &AnalysisOptions,
 ) -> FileAnalysis {
+    guarded(path, FileKind::Skill, || {
+        skill_text(path, text, bundle_dir, opts)
+    })
+}
+
+/// A panic in one file's analysis (a bug) must not take the run down: the file is reported
+/// as not analyzed and everything else goes on.
+fn guarded(path: &Path, kind: FileKind, analyze: impl FnOnce() -> FileAnalysis) -> FileAnalysis {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(analyze)).unwrap_or_else(|_| {
+        FileAnalysis::unreadable(path, kind, "internal error while analyzing this file")
+    })
+}
+
+fn skill_text(path: &Path, text: &[u8], bundle_dir: &Path, opts: &AnalysisOptions) -> FileAnalysis {
     let doc = SkillDocument::parse(text, opts.max_frontmatter_bytes);
     let mut sink = FileSink::new(path.to_path_buf(), text);
     rules::frontmatter::check(&doc, &mut sink);
@@ -197,6 +212,10 @@ pub fn analyze_text(path: &Path) -> FileAnalysis {
 }
 
 pub fn analyze_text_content(path: &Path, text: &[u8]) -> FileAnalysis {
+    guarded(path, FileKind::Text, || text_content(path, text))
+}
+
+fn text_content(path: &Path, text: &[u8]) -> FileAnalysis {
     let mut sink = FileSink::new(path.to_path_buf(), text);
     rules::mentions::check_near_misses(&mut sink);
     FileAnalysis {

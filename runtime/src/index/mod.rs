@@ -334,14 +334,7 @@ fn push_config_diag(
 fn analyze_all(files: &[(PathBuf, PathBuf)], opts: &AnalysisOptions) -> Vec<FileAnalysis> {
     analysis::parallel_map(files, |(locator, real)| {
         let bundle = real.parent().unwrap_or(Path::new("."));
-        let run = std::panic::AssertUnwindSafe(|| analysis::analyze_skill(locator, bundle, opts));
-        std::panic::catch_unwind(run).unwrap_or_else(|_| {
-            let mut a = analysis::analyze_text_content(locator, b"");
-            a.kind = analysis::FileKind::Skill;
-            a.verdict = None;
-            a.read_error = Some("internal error while analyzing this file".into());
-            a
-        })
+        analysis::analyze_skill(locator, bundle, opts)
     })
 }
 
