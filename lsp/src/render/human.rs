@@ -1,5 +1,6 @@
 //! `--format human`: `path:line:col: severity[CODE] message`, a source excerpt with carets
-//! under the range, help and runtime lines, and a summary. Colour only on a terminal.
+//! under the range, `help:` and `see:` (related location) lines, and a summary. Colour only on a
+//! terminal.
 
 use std::collections::HashMap;
 use std::io::IsTerminal;
