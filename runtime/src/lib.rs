@@ -1,5 +1,6 @@
 //! `skills-runtime`: the model of a skills workspace, conformant with the reference
 //! `skills-runtime-sdk`. No LSP or editor types live here.
+pub mod agent;
 pub mod analysis;
 pub mod check;
 pub mod config;

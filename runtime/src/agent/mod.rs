@@ -1,0 +1,18 @@
+//! Agent runs: the engine behind `skills-lsp run` and the editor's run commands
+//! (`../shared/spec/agent-runs.md`). A run resolves the skills mentioned in its task, talks to an
+//! LLM backend, executes tool calls behind the safety gate and the OS sandbox, and records every
+//! event in the run's WAL (`events.jsonl`).
+//!
+//! Module map (each owns one concern of the spec):
+//! - [`llm`]: the chat-backend protocol (spec §2.1–2.2) and its backends (scripted, OpenAI).
+//! - [`tools`]: built-in tools, their schemas, result envelope and path confinement (§3).
+//! - [`safety`]: guard risk rules, shell intent parsing, policy, sanitized approval requests and
+//!   the byte-exact `approval_key` (§4).
+//! - [`config`]: the run-relevant settings read from the merged `runtime.yaml` overlays.
+//! - [`cancel`]: cooperative cancellation shared by the loop, the backends and the tools.
+
+pub mod cancel;
+pub mod config;
+pub mod llm;
+pub mod safety;
+pub mod tools;
