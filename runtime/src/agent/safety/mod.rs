@@ -8,9 +8,10 @@
 //! 3. on ask, [`approval_request`] → the `approval_requested` payload and the key that session
 //!    approvals and the repeated-denial guard are counted under.
 //!
-//! `skill_exec` needs a [`SkillActionIntent`] (the resolved action) for 1–3; tool outputs are
+//! Decisions come from a human or from [`decide_by_rules`]. `skill_exec` needs a [`SkillActionIntent`] (the resolved action) for 1–3; tool outputs are
 //! scrubbed with [`Redactor::redact_str`].
 
+mod approvals;
 mod guard;
 mod intent;
 mod policy;
@@ -18,6 +19,7 @@ mod redact;
 mod sanitize;
 pub mod shlex;
 
+pub use approvals::{ApprovalDecision, ApprovalRule, RuleCondition, decide_by_rules};
 pub use guard::{CommandRisk, RiskLevel, evaluate_command_risk};
 pub use intent::{ShellIntent, parse_shell_intent};
 pub use policy::{GateDecision, decide, matching_prefix};

@@ -507,3 +507,175 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
         .map(|b| format!("{b:02x}"))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::agent::json::to_python_json;
+
+    fn logged(tool: &str, category: Option<GateCategory>, args: Value, secrets: &[&str]) -> String {
+        let map = logged_arguments(
+            tool,
+            category,
+            args.as_object().unwrap(),
+            None,
+            &Redactor::new(secrets),
+        );
+        to_python_json(&Value::Object(map))
+    }
+
+    fn summary(tool: &str, category: GateCategory, args: Value) -> String {
+        approval_request(
+            tool,
+            Some(category),
+            args.as_object().unwrap(),
+            None,
+            &Redactor::default(),
+        )
+        .summary
+    }
+
+    #[test]
+    fn unknown_tools_log_only_an_error() {
+        assert_eq!(
+            logged("nope", None, json!({"path": "secret"}), &[]),
+            r#"{"error": "Descriptor lookup failed; denying tool execution."}"#
+        );
+    }
+
+    #[test]
+    fn ungated_tools_log_their_arguments_redacted() {
+        assert_eq!(
+            logged(
+                "file_read",
+                Some(GateCategory::None),
+                json!({"path": "a-hunter22.txt", "max_bytes": 5.0}),
+                &["hunter22"]
+            ),
+            r#"{"path": "a-<redacted>.txt", "max_bytes": 5.0}"#
+        );
+    }
+
+    #[test]
+    fn descriptor_tools_log_the_command_unredacted_and_no_env_values() {
+        assert_eq!(
+            logged(
+                "shell_exec",
+                Some(GateCategory::Shell),
+                json!({"argv": ["echo", "hunter22"], "env": {"K": "hunter22"}, "justification": " "}),
+                &["hunter22"]
+            ),
+            concat!(
+                r#"{"argv": ["echo", "hunter22"], "cwd": null, "timeout_ms": null, "tty": false, "#,
+                r#""env_keys": ["K"], "sandbox": null, "sandbox_permissions": null, "#,
+                r#""risk": {"risk_level": "low", "reason": "未命中高危模式（Phase 2 最小规则）"}}"#
+            )
+        );
+    }
+
+    #[test]
+    fn file_write_logs_size_and_digest_instead_of_content() {
+        assert_eq!(
+            logged(
+                "file_write",
+                Some(GateCategory::File),
+                json!({"path": "a", "content": "", "create_dirs": null, "mkdirs": 0}),
+                &[]
+            ),
+            concat!(
+                r#"{"path": "a", "create_dirs": false, "sandbox_permissions": null, "bytes": 0, "#,
+                r#""content_sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"}"#
+            )
+        );
+    }
+
+    #[test]
+    fn write_stdin_without_chars_is_a_poll() {
+        let text = logged(
+            "write_stdin",
+            Some(GateCategory::File),
+            json!({"session_id": 3}),
+            &[],
+        );
+        assert!(
+            text.ends_with(r#""bytes": null, "chars_sha256": null, "is_poll": true}"#),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn skill_exec_ignores_the_resolution_without_mention_and_action() {
+        let action = SkillActionIntent {
+            argv: vec!["sudo".into()],
+            env_keys: vec!["B".into(), "A".into()],
+            ..SkillActionIntent::default()
+        };
+        let args = json!({"skill_mention": " $[a:b].c ", "action_id": "  "});
+        let map = logged_arguments(
+            "skill_exec",
+            Some(GateCategory::Shell),
+            args.as_object().unwrap(),
+            Some(&action),
+            &Redactor::default(),
+        );
+        assert_eq!(map["skill_mention"], "$[a:b].c");
+        assert_eq!(map["argv"], json!([]));
+        let args = json!({"skill_mention": "$[a:b].c", "action_id": "run"});
+        let map = logged_arguments(
+            "skill_exec",
+            Some(GateCategory::Shell),
+            args.as_object().unwrap(),
+            Some(&action),
+            &Redactor::default(),
+        );
+        assert_eq!(map["env_keys"], json!(["A", "B"]));
+        assert_eq!(map["risk"]["risk_level"], "high");
+    }
+
+    #[test]
+    fn summary_shows_argv_command_or_unknown() {
+        let shell = GateCategory::Shell;
+        assert_eq!(
+            summary("shell_exec", shell, json!({"argv": ["ls", "a b"]})),
+            "授权：shell_exec 执行命令：ls a b"
+        );
+        assert_eq!(
+            summary("shell_command", shell, json!({"command": " ls | wc "})),
+            "授权：shell_command 执行命令：ls | wc"
+        );
+        assert_eq!(
+            summary("exec_command", shell, json!({"cmd": "top"})),
+            "授权：exec_command 执行命令：top"
+        );
+        assert_eq!(
+            summary("shell_exec", shell, json!({"argv": []})),
+            "授权：shell_exec 执行命令：<unknown>"
+        );
+        assert_eq!(
+            summary("file_write", GateCategory::File, json!({"path": "a"})),
+            "授权：file_write 执行命令：<unknown>"
+        );
+        assert_eq!(
+            summary(
+                "my_tool",
+                GateCategory::Custom,
+                json!({"argv": [1, true], "cmd": "x"})
+            ),
+            "授权：my_tool 执行命令：1 True"
+        );
+        assert_eq!(
+            summary(
+                "my_tool",
+                GateCategory::Custom,
+                json!({"command": 0, "cmd": ["a"]})
+            ),
+            "授权：my_tool 执行命令：['a']"
+        );
+    }
+
+    #[test]
+    fn apply_patch_collects_paths_from_every_line_break_python_knows() {
+        let text = "*** Add File: a\r\n  *** Update File:  b \u{2028}*** Move to: c\u{b}*** Delete File: d";
+        assert_eq!(patch_file_paths(text), ["a", "b", "c", "d"]);
+    }
+}
