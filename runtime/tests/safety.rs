@@ -2,7 +2,12 @@
 //! vectors in `tests/data/safety/` made by `tests/conformance/generate_safety_golden.py`.
 
 use serde_json::{Map, Value, json};
-use skills_runtime::agent::safety::{Redactor, approval_request};
+use skills_runtime::agent::config::{SafetyConfig, SafetyMode};
+use skills_runtime::agent::json::{PyDumps, canonical_json, py_dumps, python_str, to_python_json};
+use skills_runtime::agent::safety::{
+    GateDecision, Redactor, SkillActionIntent, approval_request, decide, evaluate_command_risk,
+    logged_arguments, parse_shell_intent, shlex,
+};
 use skills_runtime::agent::tools::GateCategory;
 
 fn args(v: Value) -> Map<String, Value> {
@@ -105,9 +110,7 @@ fn spec_full_canonical_string_of_the_first_golden_row() {
         &Redactor::default(),
     );
     assert_eq!(
-        skills_runtime::agent::json::canonical_json(
-            &json!({"tool": "shell_exec", "request": req.request})
-        ),
+        canonical_json(&json!({"tool": "shell_exec", "request": req.request})),
         r#"{"request":{"argv":["echo","hi"],"cwd":null,"env_keys":[],"risk":{"reason":"未命中高危模式（Phase 2 最小规则）","risk_level":"low"},"sandbox":null,"sandbox_permissions":null,"timeout_ms":null,"tty":false},"tool":"shell_exec"}"#
     );
     assert_eq!(req.summary, "授权：shell_exec 执行命令：echo hi");
@@ -116,13 +119,6 @@ fn spec_full_canonical_string_of_the_first_golden_row() {
 // ---------------------------------------------------------------------------------------------
 // Vectors generated from the reference (tests/conformance/generate_safety_golden.py)
 // ---------------------------------------------------------------------------------------------
-
-use skills_runtime::agent::config::{SafetyConfig, SafetyMode};
-use skills_runtime::agent::json::{PyDumps, canonical_json, py_dumps, python_str, to_python_json};
-use skills_runtime::agent::safety::{
-    GateDecision, SkillActionIntent, decide, evaluate_command_risk, logged_arguments,
-    parse_shell_intent, shlex,
-};
 
 fn golden(name: &str) -> Vec<Value> {
     let path = format!("{}/tests/data/safety/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -362,4 +358,39 @@ fn gate_matches_reference_decisions_logged_arguments_and_approvals() {
         }
     }
     assert_no_mismatches("gate", cases.len(), bad);
+}
+
+#[test]
+fn calls_that_differ_only_in_hidden_values_share_one_approval_key() {
+    let a = key(
+        "shell_exec",
+        GateCategory::Shell,
+        json!({"argv": ["deploy"], "env": {"TOKEN": "one"}}),
+    );
+    let b = key(
+        "shell_exec",
+        GateCategory::Shell,
+        json!({"env": {"TOKEN": "two"}, "argv": ["deploy"], "justification": "  "}),
+    );
+    assert_eq!(a, b);
+    let c = key(
+        "shell_exec",
+        GateCategory::Shell,
+        json!({"argv": ["deploy"], "env": {"OTHER": "one"}}),
+    );
+    assert_ne!(a, c);
+}
+
+#[test]
+fn canonical_request_keeps_floats_controls_and_non_ascii_as_python_writes_them() {
+    let req = approval_request(
+        "shell_exec",
+        Some(GateCategory::Shell),
+        &args(json!({"argv": ["ls"], "timeout_ms": 1e16, "cwd": "é/\u{1}\t"})),
+        None,
+        &Redactor::default(),
+    );
+    let canonical = canonical_json(&json!({"tool": "shell_exec", "request": req.request}));
+    assert!(canonical.contains(r#""cwd":"é/\u0001\t""#), "{canonical}");
+    assert!(canonical.contains(r#""timeout_ms":1e+16"#), "{canonical}");
 }

@@ -151,6 +151,8 @@ def json_rows() -> List[Dict[str, Any]]:
         [[], {}, "", [[[]]]],
     ]
     values += [random_json() for _ in range(300)]
+    # Float repr in bulk: random bit patterns and decimal-looking values of every magnitude.
+    values.append([random_float() for _ in range(800)])
     rows = []
     for v in values:
         text = json.dumps(v, ensure_ascii=False)
