@@ -293,7 +293,7 @@ def maybe(args: Dict[str, Any], key: str, values: List[Any], p: float = 0.5) -> 
 def random_argv() -> Any:
     if rng.random() < 0.1:
         return rng.choice([None, "ls", ["ls", 1], [], 5])
-    return [rng.choice(GUARD_TOKENS) for _ in range(rng.randint(1, 5))]
+    return [rng.choice(GUARD_TOKENS + SECRETS) for _ in range(rng.randint(1, 5))]
 
 
 def random_command() -> Any:
@@ -301,7 +301,7 @@ def random_command() -> Any:
         return rng.choice([None, ["ls"], 5, "", "   "])
     if rng.random() < 0.5:
         return rng.choice(INTENT_FIXED + [" git status -s ", "git statusx", "echo 'a b' c", "/usr/bin/git status"])
-    return " ".join(rng.choice(GUARD_TOKENS + ["|", "&&", ">x", "$(x)"]) for _ in range(rng.randint(1, 4)))
+    return " ".join(rng.choice(GUARD_TOKENS + SECRETS + ["|", "&&", ">x", "$(x)"]) for _ in range(rng.randint(1, 4)))
 
 
 def random_env() -> Any:
@@ -402,6 +402,8 @@ GATE_FIXED = [
     ("shell_exec", {"argv": ["ls"], "timeout_ms": 1e16, "cwd": "é/\x01", "tty": 1}),
     ("shell_exec", {"argv": ["git", "status", "-s"], "sandbox_permissions": "require_escalated"}),
     ("shell_exec", {"argv": ["/usr/bin/git", "status"]}),
+    ("shell_exec", {"argv": ["curl", "-H", "token: abcd1234"], "cwd": "abcd1234"}),
+    ("shell_command", {"command": "echo abcd1234 | wc"}),
     ("shell_exec", {"argv": ["git", "statusx"]}),
     ("file_write", {"path": "a.txt", "content": "secret"}),
     ("file_write", {"path": "notes/é.txt", "content": "ünï", "justification": " why "}),

@@ -8,6 +8,9 @@
 //! 3. on ask, [`approval_request`] → the `approval_requested` payload and the key that session
 //!    approvals and the repeated-denial guard are counted under.
 //!
+//! Divergence from the reference (the issue asks for it): logged and displayed requests of the
+//! shell/file tools have secret values redacted too; their `approval_key` is unchanged.
+//!
 //! Decisions come from a human or from [`decide_by_rules`]. `skill_exec` needs a [`SkillActionIntent`] (the resolved action) for 1–3; tool outputs are
 //! scrubbed with [`Redactor::redact_str`].
 

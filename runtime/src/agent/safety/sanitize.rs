@@ -5,7 +5,8 @@
 //! `tool_call_requested.arguments` (and the `llm_response_delta` tool calls), as
 //! `approval_requested.request`, and, in canonical form, as the input of the approval key. Key
 //! order follows the reference's descriptors (`P/safety/descriptors.py`), because the WAL keeps
-//! insertion order.
+//! insertion order. One deliberate divergence: what is logged and shown has secret values
+//! redacted for every tool, while the key is still computed from the reference's object.
 
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
@@ -96,16 +97,24 @@ impl Descriptor {
             _ => Descriptor::Passthrough,
         }
     }
+
+    /// One of the eight built-ins with their own sanitizer (spec §4.6).
+    fn has_own_sanitizer(self) -> bool {
+        !matches!(self, Descriptor::Passthrough | Descriptor::Deny)
+    }
 }
 
 /// The arguments as the WAL records them (`tool_call_requested.arguments`, the `arguments` of
-/// `llm_response_delta` tool calls) and as approvals show them.
+/// `llm_response_delta` tool calls).
 ///
 /// - `category`: the tool's gate category; `None` = no tool of that name is registered (the
 ///   reference logs only `{"error": …}` and the gate denies the call).
 /// - `skill_action`: for `skill_exec`, what the action resolves to (see [`SkillActionIntent`]).
-/// - `redactor`: the run's secret values; applied to tools without a descriptor only (the
-///   descriptor tools' argv and command text are logged as given, as in the reference).
+/// - `redactor`: the run's secret values. Tools without a descriptor are redacted as the
+///   reference does. For the eight descriptor tools the reference logs argv and command text as
+///   given; we go further and redact every string of their sanitized request too, except the
+///   `*_sha256` digests (a deliberate divergence: a secret typed into a command must not reach
+///   the WAL).
 pub fn logged_arguments(
     tool: &str,
     category: Option<GateCategory>,
@@ -113,7 +122,50 @@ pub fn logged_arguments(
     skill_action: Option<&SkillActionIntent>,
     redactor: &Redactor,
 ) -> Map<String, Value> {
-    match Descriptor::of(tool, category) {
+    let descriptor = Descriptor::of(tool, category);
+    let mut request = reference_request(descriptor, args, skill_action, redactor);
+    if descriptor.has_own_sanitizer() {
+        redact_strings_except_digests(&mut request, redactor);
+    }
+    request
+}
+
+/// The approval request for a call the policy answered with "ask".
+///
+/// `approval_key` is computed from the reference's sanitized request, so it is byte-identical to
+/// the reference's key; `request` and `summary` are what the approval UI and the WAL show, with
+/// secrets redacted as in [`logged_arguments`].
+pub fn approval_request(
+    tool: &str,
+    category: Option<GateCategory>,
+    args: &Map<String, Value>,
+    skill_action: Option<&SkillActionIntent>,
+    redactor: &Redactor,
+) -> ApprovalRequest {
+    let descriptor = Descriptor::of(tool, category);
+    let mut request = reference_request(descriptor, args, skill_action, redactor);
+    let mut summary = approval_summary(tool, &request);
+    let approval_key = approval_key(tool, &Value::Object(request.clone()));
+    if descriptor.has_own_sanitizer() {
+        redact_strings_except_digests(&mut request, redactor);
+        summary = redactor.redact_str(&summary).into_owned();
+    }
+    ApprovalRequest {
+        tool: tool.to_string(),
+        summary,
+        request: Value::Object(request),
+        approval_key,
+    }
+}
+
+/// The reference's sanitized request (`sanitize_for_event` = `sanitize_for_approval`).
+fn reference_request(
+    descriptor: Descriptor,
+    args: &Map<String, Value>,
+    skill_action: Option<&SkillActionIntent>,
+    redactor: &Redactor,
+) -> Map<String, Value> {
+    match descriptor {
         Descriptor::ShellExec => argv_tool_request(args, "argv", "cwd"),
         Descriptor::Shell => argv_tool_request(args, "command", "workdir"),
         Descriptor::ShellCommand => shell_command_request(args),
@@ -134,24 +186,29 @@ pub fn logged_arguments(
     }
 }
 
-/// The approval request for a call the policy answered with "ask": the sanitized request of
-/// [`logged_arguments`], its summary and its key.
-pub fn approval_request(
-    tool: &str,
-    category: Option<GateCategory>,
-    args: &Map<String, Value>,
-    skill_action: Option<&SkillActionIntent>,
-    redactor: &Redactor,
-) -> ApprovalRequest {
-    let request = logged_arguments(tool, category, args, skill_action, redactor);
-    let summary = approval_summary(tool, &request);
-    let request = Value::Object(request);
-    let approval_key = approval_key(tool, &request);
-    ApprovalRequest {
-        tool: tool.to_string(),
-        summary,
-        request,
-        approval_key,
+/// Every string in the request redacted, except the hex digests under `*_sha256` keys (a
+/// secret such as `abcd` could occur in a digest by chance).
+fn redact_strings_except_digests(request: &mut Map<String, Value>, redactor: &Redactor) {
+    if redactor.is_empty() {
+        return;
+    }
+    for (key, value) in request.iter_mut() {
+        if !key.ends_with("_sha256") {
+            redact_in_place(value, redactor);
+        }
+    }
+}
+
+fn redact_in_place(value: &mut Value, redactor: &Redactor) {
+    match value {
+        Value::String(s) => {
+            if let std::borrow::Cow::Owned(redacted) = redactor.redact_str(s) {
+                *s = redacted;
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| redact_in_place(v, redactor)),
+        Value::Object(map) => redact_strings_except_digests(map, redactor),
+        _ => {}
     }
 }
 
@@ -557,7 +614,7 @@ mod tests {
     }
 
     #[test]
-    fn descriptor_tools_log_the_command_unredacted_and_no_env_values() {
+    fn descriptor_tools_log_commands_with_secrets_redacted_beyond_the_reference() {
         assert_eq!(
             logged(
                 "shell_exec",
@@ -566,11 +623,45 @@ mod tests {
                 &["hunter22"]
             ),
             concat!(
-                r#"{"argv": ["echo", "hunter22"], "cwd": null, "timeout_ms": null, "tty": false, "#,
+                r#"{"argv": ["echo", "<redacted>"], "cwd": null, "timeout_ms": null, "tty": false, "#,
                 r#""env_keys": ["K"], "sandbox": null, "sandbox_permissions": null, "#,
                 r#""risk": {"risk_level": "low", "reason": "未命中高危模式（Phase 2 最小规则）"}}"#
             )
         );
+    }
+
+    #[test]
+    fn approval_key_hashes_the_unredacted_request_while_display_is_redacted() {
+        let args = json!({"argv": ["login", "hunter22"]});
+        let args = args.as_object().unwrap();
+        let shell = Some(GateCategory::Shell);
+        let plain = approval_request("shell_exec", shell, args, None, &Redactor::default());
+        let secret = approval_request(
+            "shell_exec",
+            shell,
+            args,
+            None,
+            &Redactor::new(["hunter22"]),
+        );
+        assert_eq!(plain.approval_key, secret.approval_key);
+        assert_eq!(
+            secret.summary,
+            "授权：shell_exec 执行命令：login <redacted>"
+        );
+        assert_eq!(secret.request["argv"], json!(["login", "<redacted>"]));
+    }
+
+    #[test]
+    fn digests_are_never_redacted() {
+        // sha256("secret") contains "a25b".
+        let text = logged(
+            "file_write",
+            Some(GateCategory::File),
+            json!({"path": "a25b.txt", "content": "secret"}),
+            &["a25b"],
+        );
+        assert!(text.contains(r#""path": "<redacted>.txt""#), "{text}");
+        assert!(text.contains("a25b\""), "{text}");
     }
 
     #[test]
