@@ -11,8 +11,9 @@
 //! Divergence from the reference (the issue asks for it): logged and displayed requests of the
 //! shell/file tools have secret values redacted too; their `approval_key` is unchanged.
 //!
-//! Decisions come from a human or from [`decide_by_rules`]. `skill_exec` needs a [`SkillActionIntent`] (the resolved action) for 1–3; tool outputs are
-//! scrubbed with [`Redactor::redact_str`].
+//! Decisions come from a human or from [`decide_by_rules`]. `skill_exec` needs a
+//! [`SkillActionIntent`] (the resolved action) for 1–3. Tool outputs are scrubbed with
+//! [`Redactor::redact_str`].
 
 mod approvals;
 mod guard;
