@@ -26,8 +26,8 @@ pub mod shlex;
 pub use approvals::{ApprovalDecision, ApprovalRule, RuleCondition, decide_by_rules};
 pub use guard::{CommandRisk, RiskLevel, evaluate_command_risk};
 pub use intent::{ShellIntent, parse_shell_intent};
-pub use policy::{GateDecision, decide, matching_prefix};
-pub use redact::{REDACTED, Redactor, redact_event_arguments};
+pub use policy::{GateDecision, decide};
+pub use redact::{REDACTED, Redactor};
 pub use sanitize::{
     ApprovalRequest, SkillActionIntent, approval_key, approval_request, logged_arguments,
 };

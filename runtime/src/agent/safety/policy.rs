@@ -131,7 +131,7 @@ fn in_tool_list(name: &str, list: &[String]) -> bool {
 /// `shlex.join`ed argv exactly or as a prefix ending at a space (`git status` matches
 /// `git status -s`, not `git statusx`); an entry without a space must equal `argv[0]` (`git`
 /// does not match `/usr/bin/git`).
-pub fn matching_prefix(argv: &[String], list: &[String]) -> Option<String> {
+pub(crate) fn matching_prefix(argv: &[String], list: &[String]) -> Option<String> {
     let joined = shlex::join(argv);
     let cmd0 = argv.first().map(String::as_str).unwrap_or("");
     list.iter()

@@ -19,23 +19,29 @@ use crate::agent::tools::GateCategory;
 use crate::text::python_strip;
 
 /// What a `skill_exec` call would run, resolved by the caller from the skill index the way the
-/// reference's `SkillExecDescriptor._resolve_action_intent` does. Leave it `Default` (all null)
-/// when the skill cannot be looked up at all.
-///
-/// `resolve_error` carries the reference's exception text: `not_a_single_full_token`,
-/// `argv_path_escape`, `argv_path_invalid`, or the resolver's error message. On
-/// `argv_path_*`, `argv` keeps the action's argv as declared (not materialized).
+/// reference's `SkillExecDescriptor._resolve_action_intent` does (it is ignored unless the
+/// trimmed `skill_mention` and `action_id` are both non-empty):
+/// 1. the trimmed mention must be exactly one full mention token, else only
+///    `resolve_error = "not_a_single_full_token"`;
+/// 2. an unknown skill leaves everything `Default` (no error); a resolver failure sets
+///    `resolve_error` to its message;
+/// 3. `bundle_root` = the skill directory, resolved; then, if `actions.<id>` is a mapping whose
+///    `argv` is a list of strings, `argv` = that list with each later item that looks like a
+///    path (contains `/` or starts with `.`) replaced by its resolved absolute path, which must
+///    start with `actions/`, have no `..` part, stay under `<bundle_root>/actions` and be an
+///    existing file; otherwise `resolve_error` = `argv_path_escape` / `argv_path_invalid` and
+///    `argv` stays as declared;
+/// 4. `timeout_ms` = `int(actions.<id>.timeout_ms)` when that converts; `env_keys` = the names
+///    of `actions.<id>.env` when it is a mapping.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SkillActionIntent {
     /// The skill directory, resolved (`str(Path(skill.path).parent.resolve())`).
     pub bundle_root: Option<String>,
     /// Only for bundle-backed skills.
     pub bundle_sha256: Option<String>,
-    /// The action's argv, path-like items resolved to absolute paths under `actions/`.
     pub argv: Vec<String>,
-    /// `int(actions.<id>.timeout_ms)` when it converts.
     pub timeout_ms: Option<i64>,
-    /// The names of `actions.<id>.env` (sorted here).
+    /// Sorted here; any order will do.
     pub env_keys: Vec<String>,
     pub resolve_error: Option<String>,
 }
