@@ -376,6 +376,55 @@ mod tests {
     }
 
     #[test]
+    fn frontmatter_repairs_from_the_rules() {
+        let t = TestWorkspace::new();
+        t.file("config/runtime.yaml", ONE_SPACE);
+        t.file(
+            "skills/colon/SKILL.md",
+            "---\nname: colon\ndescription: Use it: when asked\n---\n",
+        );
+        t.file("skills/nodesc/SKILL.md", "---\r\nname: nodesc\r\n---\r\n");
+        t.file(
+            "skills/Cased Dir/SKILL.md",
+            "---\nName: x\ndescription: d\n---\n",
+        );
+        let a = actions_for(&t, "skills/colon/SKILL.md", "SK104");
+        assert_eq!(a[0].title, "Quote the value");
+        assert_eq!(a[0].change.edits[0].edits[0].1, "\"Use it: when asked\"");
+        let a = actions_for(&t, "skills/nodesc/SKILL.md", "SK110");
+        assert!(
+            a[0].title.starts_with("Add `description: "),
+            "{}",
+            a[0].title
+        );
+        let (range, text) = &a[0].change.edits[0].edits[0];
+        assert_eq!(range.start.line, 2);
+        assert!(text.ends_with("\r\n"));
+        let a = actions_for(&t, "skills/Cased Dir/SKILL.md", "SK106");
+        assert_eq!(a[0].title, "Rename the key to `name`");
+    }
+
+    #[test]
+    fn silencing_extends_an_existing_settings_file() {
+        let t = TestWorkspace::new();
+        t.file("config/runtime.yaml", ONE_SPACE);
+        t.file(
+            "skills-lsp.toml",
+            "[per-file-ignores]\n\"notes.md\" = [\"SK303\"]\n",
+        );
+        t.file("notes.md", "$[acme:docs].nothing and $[acme:docs].none\n");
+        let a = actions_for(&t, "notes.md", "SK301");
+        let silence: Vec<_> = a
+            .iter()
+            .filter(|a| a.title.starts_with("Disable"))
+            .collect();
+        assert_eq!(silence.len(), 1, "one per rule, however many diagnostics");
+        let edit = &silence[0].change.edits[0];
+        assert_eq!(edit.path, t.path("skills-lsp.toml"));
+        assert_eq!(edit.edits[0].1, ", \"SK301\"");
+    }
+
+    #[test]
     fn rule_fixes_become_preferred_quick_fixes() {
         let t = TestWorkspace::new();
         t.file("config/runtime.yaml", ONE_SPACE);

@@ -820,6 +820,76 @@ mod tests {
     }
 
     #[test]
+    fn deeper_namespaces_complete_segment_by_segment() {
+        let t = two_space_workspace();
+        let ws = t.check();
+        let (text, at) = at_bar("$[acme:code:|]");
+        let items = completion(&ws, t.doc("notes.md", &text), at);
+        assert_eq!(labels(&items), ["acme:code:review"]);
+        // `]` follows but no `.`: the item adds both, replacing the `]`.
+        assert_eq!(items[0].replace, TextRange::new(2, 13));
+        assert_eq!(items[0].new_text, "acme:code:review].");
+        let (text, at) = at_bar("$[x|");
+        let items = completion(&ws, t.doc("notes.md", &text), at);
+        assert!(labels(&items).contains(&"acme:docs"), "the client filters");
+        assert!(
+            !labels(&items).contains(&"old"),
+            "disabled spaces do not resolve"
+        );
+    }
+
+    #[test]
+    fn cursor_at_the_end_of_a_whole_name_still_replaces_it() {
+        let t = two_space_workspace();
+        let ws = t.check();
+        let (text, at) = at_bar("$[acme:docs].article-writer|");
+        let items = completion(&ws, t.doc("notes.md", &text), at);
+        assert_eq!(labels(&items), ["article-writer"]);
+        assert_eq!(items[0].replace, TextRange::new(13, 27));
+        let (text, at) = at_bar("$[acme:docs].|");
+        let items = completion(&ws, t.doc("notes.md", &text), at);
+        assert_eq!(labels(&items), ["article-reader", "article-writer"]);
+        assert_eq!(items[0].replace, TextRange::empty(13));
+    }
+
+    #[test]
+    fn duplicates_once_rejected_never_no_config_nothing() {
+        let t = two_space_workspace();
+        t.skill("skills/again/article-writer", "article-writer", "Again.");
+        t.file("skills/broken/SKILL.md", "---\nname: article-broken\n---\n");
+        let ws = t.check();
+        let (text, at) = at_bar("$[acme:docs].art|");
+        let items = completion(&ws, t.doc("notes.md", &text), at);
+        assert_eq!(labels(&items), ["article-reader", "article-writer"]);
+        let bare = TestWorkspace::new();
+        bare.skill("skills/x", "xx", "X.");
+        let ws = bare.check();
+        let (text, at) = at_bar("$[|");
+        assert!(completion(&ws, bare.doc("n.md", &text), at).is_empty());
+        let (text, at) = at_bar("$|");
+        assert!(completion(&ws, bare.doc("n.md", &text), at).is_empty());
+    }
+
+    #[test]
+    fn long_lists_are_cut_and_marked_incomplete() {
+        let t = TestWorkspace::new();
+        t.file("config/runtime.yaml", super::super::test_support::ONE_SPACE);
+        for i in 0..(LIMIT + 5) {
+            t.skill(&format!("skills/s{i:03}"), &format!("s{i:03}"), "S.");
+        }
+        let ws = t.check();
+        let (text, at) = at_bar("$[acme:docs].|");
+        let list = completion_list(&ws, t.doc("n.md", &text), at);
+        assert_eq!(list.items.len(), LIMIT);
+        assert!(list.incomplete);
+        assert_eq!(list.items[0].label, "s000");
+        let (text, at) = at_bar("$[acme:docs].s20|");
+        let list = completion_list(&ws, t.doc("n.md", &text), at);
+        assert_eq!(labels(&list.items)[..3], ["s200", "s201", "s202"]);
+        assert!(!list.incomplete);
+    }
+
+    #[test]
     fn yaml_strings_are_quoted_only_when_needed() {
         assert_eq!(yaml_string("demo"), "demo");
         assert_eq!(yaml_string("yes"), "\"yes\"");

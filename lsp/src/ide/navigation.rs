@@ -26,6 +26,8 @@ pub(crate) struct SkillTarget {
     pub declarations: Vec<FileRange>,
     /// The name token under the cursor, in the current document.
     pub origin: TextRange,
+    /// The request started on a `name:` (not on a mention).
+    pub from_declaration: bool,
 }
 
 impl SkillTarget {
@@ -68,6 +70,7 @@ pub(crate) fn target_at(ws: &Workspace, doc: Document, offset: usize) -> Option<
             any_namespace: ws.index.discovered_without_config,
             declarations,
             origin: m.name_range,
+            from_declaration: false,
         });
     }
     if cursor::doc_kind(ws, doc.path) != DocKind::Skill {
@@ -87,6 +90,7 @@ pub(crate) fn target_at(ws: &Workspace, doc: Document, offset: usize) -> Option<
         }],
         origin: unquoted(doc.text, value),
         name,
+        from_declaration: true,
     })
 }
 

@@ -97,7 +97,26 @@ pub fn rename(
     if new_name == t.name {
         return Ok(change);
     }
+    if !t.from_declaration && t.declarations.len() > 1 {
+        let files: Vec<String> = t
+            .declarations
+            .iter()
+            .map(|d| format!("`{}`", resolve::shown(ws, &d.path)))
+            .collect();
+        return Err(format!(
+            "`{}` is declared by {} skills ({}); rename it from the `name:` of the one you mean",
+            t.name,
+            files.len(),
+            files.join(", ")
+        ));
+    }
     let declared = |p: &std::path::Path| t.declarations.iter().any(|d| d.path == p);
+    // Renaming one of two duplicates: the mentions keep naming the other one.
+    let other_keeps_name = t.namespaces.iter().any(|ns| {
+        resolve::skills_for(ws, ns, &t.name)
+            .iter()
+            .any(|s| !declared(&s.locator))
+    });
     if t.any_namespace {
         if let Some(other) = ws
             .index
@@ -141,8 +160,10 @@ pub fn rename(
             renames.push((dir.to_path_buf(), to));
         }
     }
-    for (path, _, name) in navigation::mention_sites(ws, doc, &t) {
-        change.edit(&path, name, new_name.to_string());
+    if !other_keeps_name {
+        for (path, _, name) in navigation::mention_sites(ws, doc, &t) {
+            change.edit(&path, name, new_name.to_string());
+        }
     }
     change.renames = renames;
     Ok(change)
@@ -257,6 +278,26 @@ mod tests {
         );
         let doc = t.doc("notes.md", "plain text");
         assert!(prepare_rename(&ws, doc, 3).is_err());
+    }
+
+    #[test]
+    fn duplicates_are_renamed_one_at_a_time_from_their_name() {
+        let t = TestWorkspace::new();
+        t.file("config/runtime.yaml", ONE_SPACE);
+        t.skill("skills/a/writer", "writer", "A.");
+        t.skill("skills/b/writer", "writer", "B.");
+        t.file("docs/n.md", "$[acme:docs].writer\n");
+        let ws = t.check();
+        let err = rename(&ws, t.doc("n.md", "$[acme:docs].writer"), 15, "author").unwrap_err();
+        assert!(err.contains("declared by 2 skills"), "{err}");
+        let (_, text) = t.disk_doc("skills/b/writer/SKILL.md");
+        let doc = t.doc("skills/b/writer/SKILL.md", &text);
+        let change = rename(&ws, doc, text.find("writer").unwrap(), "author").unwrap();
+        assert_eq!(change.edits.len(), 1, "{change:#?}");
+        assert_eq!(
+            change.renames,
+            [(t.path("skills/b/writer"), t.path("skills/b/author"))]
+        );
     }
 
     #[test]
