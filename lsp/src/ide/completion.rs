@@ -214,6 +214,7 @@ fn skill_items(
     if ws.index.discovered_without_config || ws.index.names_in(namespace).next().is_none() {
         return CompletionList::default();
     }
+    let typed = resolve::lower(typed);
     let mut ranked = Vec::new();
     let mut last: Option<&str> = None;
     for (i, s) in ws.index.skills.iter().enumerate() {
@@ -221,7 +222,7 @@ fn skill_items(
             continue;
         }
         last = Some(&s.name);
-        if let Some(r) = resolve::match_rank(typed, &s.name) {
+        if let Some(r) = resolve::match_rank(&typed, &s.name) {
             ranked.push((r, i, s));
         }
     }
@@ -248,6 +249,9 @@ fn mention_items(ws: &Workspace, typed: &str, replace: TextRange) -> CompletionL
     if ws.index.discovered_without_config {
         return CompletionList::default();
     }
+    let typed = resolve::lower(typed);
+    // Few namespaces, many skills: each namespace is matched once.
+    let mut ns_ranks: Vec<(&str, Option<u8>)> = Vec::new();
     let mut ranked = Vec::new();
     let mut last: Option<(&str, &str)> = None;
     for (i, s) in ws.index.skills.iter().enumerate() {
@@ -258,8 +262,17 @@ fn mention_items(ws: &Workspace, typed: &str, replace: TextRange) -> CompletionL
             continue;
         }
         last = Some((ns, &s.name));
-        let rank = resolve::match_rank(typed, &s.name)
-            .or_else(|| resolve::match_rank(typed, ns).map(|r| r + 3));
+        let rank = resolve::match_rank(&typed, &s.name).or_else(|| {
+            let r = match ns_ranks.iter().find(|(n, _)| *n == ns) {
+                Some((_, r)) => *r,
+                None => {
+                    let r = resolve::match_rank(&typed, ns);
+                    ns_ranks.push((ns, r));
+                    r
+                }
+            };
+            r.map(|r| r + 3)
+        });
         if let Some(r) = rank {
             ranked.push((r, i, s));
         }

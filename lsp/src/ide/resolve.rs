@@ -134,24 +134,23 @@ pub(crate) fn shown(ws: &Workspace, path: &Path) -> String {
     skills_runtime::diagnostic::shown_path(path, &ws.root)
 }
 
-/// Case-insensitive fuzzy match of `typed` against `word`: 0 prefix, 1 substring,
-/// 2 subsequence, `None` no match.
+/// Fuzzy match of `typed` against `word`: 0 prefix, 1 substring, 2 subsequence, `None` no
+/// match. Case-insensitive for an ASCII-lowercase `word` (skill names and namespaces always
+/// are) when `typed` is lowercased once by the caller with [`lower`].
 pub(crate) fn match_rank(typed: &str, word: &str) -> Option<u8> {
-    if typed.is_empty() {
+    if typed.is_empty() || word.starts_with(typed) {
         return Some(0);
     }
-    let t = typed.as_bytes();
-    let w = word.as_bytes();
-    if w.len() >= t.len() && w[..t.len()].eq_ignore_ascii_case(t) {
-        return Some(0);
-    }
-    if w.windows(t.len()).any(|win| win.eq_ignore_ascii_case(t)) {
+    if word.contains(typed) {
         return Some(1);
     }
-    let mut it = w.iter();
-    t.iter()
-        .all(|c| it.any(|x| x.eq_ignore_ascii_case(c)))
-        .then_some(2)
+    let mut it = word.bytes();
+    typed.bytes().all(|c| it.any(|x| x == c)).then_some(2)
+}
+
+/// What the user typed, ready for [`match_rank`].
+pub(crate) fn lower(typed: &str) -> String {
+    typed.to_ascii_lowercase()
 }
 
 #[cfg(test)]
@@ -173,7 +172,7 @@ mod tests {
 
     #[test]
     fn match_rank_prefers_prefixes() {
-        assert_eq!(match_rank("Art", "article"), Some(0));
+        assert_eq!(match_rank(&lower("Art"), "article"), Some(0));
         assert_eq!(match_rank("tic", "article"), Some(1));
         assert_eq!(match_rank("ale", "article"), Some(2));
         assert_eq!(match_rank("xyz", "article"), None);

@@ -211,6 +211,8 @@ fn attach(stack: &mut [(u8, Symbol)], roots: &mut Vec<Symbol>, sym: Symbol) {
 /// Every skill of the workspace whose name matches `query` (empty: all), best matches first.
 /// SKILL.md files the index leaves out are listed too, with the reason as container.
 pub fn workspace_symbols(ws: &Workspace, query: &str) -> Vec<WorkspaceSymbol> {
+    let query = resolve::lower(query.trim());
+    let query = query.as_str();
     let mut ranked: Vec<(u8, &str, WorkspaceSymbolSource)> = Vec::new();
     for s in &ws.index.skills {
         if let Some(r) = resolve::match_rank(query, &s.name) {
@@ -227,7 +229,7 @@ pub fn workspace_symbols(ws: &Workspace, query: &str) -> Vec<WorkspaceSymbol> {
             continue;
         }
         if let Some(name) = f.declared_name.as_deref() {
-            if let Some(r) = resolve::match_rank(query, name) {
+            if let Some(r) = resolve::match_rank(query, &name.to_ascii_lowercase()) {
                 ranked.push((r, name, WorkspaceSymbolSource::NotIndexed(f)));
             }
         }
