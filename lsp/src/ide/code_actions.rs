@@ -97,6 +97,12 @@ pub fn code_actions(
                 unknown_skill_actions(ws, doc, &lines, &m, code, &mut out);
             }
         }
+        if in_doc
+            && (code == rules::mentions::NEAR_MISS_IGNORED.code
+                || code == rules::mentions::NEAR_MISS_TRUNCATED.code)
+        {
+            near_miss_action(ws, doc, &lines, d, &mut out);
+        }
         if in_doc && code == rules::mentions::NAMESPACE_NOT_CONFIGURED.code {
             if let Some(m) = mention_of(doc, d) {
                 namespace_actions(ws, doc, &lines, &m, code, &mut out);
@@ -203,6 +209,63 @@ fn unknown_skill_actions(
             ));
         }
     }
+}
+
+/// A near-miss the rule cannot repair by itself (or repairs into a mention that does not
+/// resolve): the closest configured namespace and skill.
+fn near_miss_action(
+    ws: &Workspace,
+    doc: Document,
+    lines: &DocLines,
+    d: &Diagnostic,
+    out: &mut Vec<CodeAction>,
+) {
+    let Some(miss) = cursor::near_miss_at(doc.text, d.range.bytes.start) else {
+        return;
+    };
+    let shown = &doc.text[miss.range.start..miss.range.end];
+    let (Some(open), Some(close)) = (shown.find('['), shown.find(']')) else {
+        return;
+    };
+    let ns = shown[open + 1..close]
+        .to_ascii_lowercase()
+        .replace('_', "-");
+    let Some(dot) = shown[close..].find('.') else {
+        return;
+    };
+    let name = shown[close + dot + 1..]
+        .trim()
+        .trim_end_matches(']')
+        .to_ascii_lowercase();
+    let name = name.trim_matches(['-', '_']);
+    let namespaces = resolve::enabled_namespaces(ws);
+    let ns = if namespaces.contains(&ns.as_str()) {
+        ns.as_str()
+    } else {
+        match resolve::did_you_mean(&ns, namespaces.iter().copied(), 1).pop() {
+            Some(n) => n,
+            None => return,
+        }
+    };
+    let name = if ws.index.lookup(ns, name).is_some() {
+        name
+    } else {
+        match resolve::did_you_mean(name, ws.index.names_in(ns), 1).pop() {
+            Some(n) => n,
+            None => return,
+        }
+    };
+    let fixed = mentions::format_mention(ns, name);
+    if mentions::parse_single(&fixed).is_none() || out.iter().any(|a| a.title.contains(&fixed)) {
+        return;
+    }
+    let mut a = quick_fix(
+        format!("Change to `{fixed}`"),
+        d.rule.code,
+        replace_in_doc(doc, lines, miss.range, fixed.clone()),
+    );
+    a.preferred = d.fix.is_none();
+    out.push(a);
 }
 
 /// A new SKILL.md the runtime accepts as it is.
@@ -422,6 +485,26 @@ mod tests {
         let edit = &silence[0].change.edits[0];
         assert_eq!(edit.path, t.path("skills-lsp.toml"));
         assert_eq!(edit.edits[0].1, ", \"SK301\"");
+    }
+
+    #[test]
+    fn near_misses_are_repaired_toward_existing_skills() {
+        let t = TestWorkspace::new();
+        t.file("config/runtime.yaml", ONE_SPACE);
+        t.skill("skills/writer", "writer", "W.");
+        t.file("notes.md", "é $[Acme:Docs].Writr and $[a:docs].writer\n");
+        let a = actions_for(&t, "notes.md", "SK303");
+        let t1: Vec<_> = titles(&a);
+        assert!(t1.contains(&"Change to `$[acme:docs].writer`"), "{t1:?}");
+        let fix = a
+            .iter()
+            .find(|a| a.title == "Change to `$[acme:docs].writer`")
+            .unwrap();
+        let (range, text) = &fix.change.edits[0].edits[0];
+        assert_eq!(
+            (range.start.utf16, range.end.utf16, text.as_str()),
+            (2, 20, "$[acme:docs].writer")
+        );
     }
 
     #[test]

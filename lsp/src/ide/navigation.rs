@@ -140,6 +140,11 @@ pub fn definition(ws: &Workspace, doc: Document, offset: usize) -> Vec<FileRange
     if kind == DocKind::Config {
         return source_definition(ws, doc, offset).into_iter().collect();
     }
+    if kind == DocKind::Skill {
+        if let Some(file) = argv_definition(doc, offset) {
+            return vec![file];
+        }
+    }
     if let Some(link) = cursor::link_at(doc.text, offset) {
         return link_target(doc.path, &link)
             .map(|path| FileRange {
@@ -150,6 +155,31 @@ pub fn definition(ws: &Workspace, doc: Document, offset: usize) -> Vec<FileRange
             .collect();
     }
     Vec::new()
+}
+
+/// A path element of an action's `argv` (`actions/build.py`) → that bundle file.
+fn argv_definition(doc: Document, offset: usize) -> Option<FileRange> {
+    let fm = cursor::frontmatter(doc.text)?;
+    let c = yaml_cursor::at(doc.text, fm.yaml, offset)?;
+    let keys: Vec<String> = c.schema_path();
+    let range = match &c.slot {
+        Slot::Value {
+            key, range, item, ..
+        } if *item && key == "argv" && keys.len() == 2 && keys[0] == "actions" => *range,
+        Slot::Key {
+            range, bare_item, ..
+        } if *bare_item && keys.len() == 3 && keys[0] == "actions" && keys[2] == "argv[]" => *range,
+        _ => return None,
+    };
+    let value = doc.text[range.start..range.end].trim_matches(['"', '\'']);
+    if !(value.contains('/') || value.starts_with('.')) || value.starts_with('/') {
+        return None;
+    }
+    let target = doc.path.parent()?.join(value);
+    target.is_file().then(|| FileRange {
+        path: target,
+        range: SourceRange::default(),
+    })
 }
 
 /// A source id in `spaces[].sources` → the `id:` of that source (the last definition, the one
@@ -306,6 +336,22 @@ mod tests {
             .position(|l| l.contains("type: filesystem"))
             .unwrap();
         assert_eq!(defs[0].range.start.line as usize, src_line);
+    }
+
+    #[test]
+    fn definition_of_an_action_script() {
+        let t = workspace();
+        t.file("skills/writer/actions/build.py", "print()\n");
+        let ws = t.check();
+        for text in [
+            "---\nname: writer\ndescription: d\nactions:\n  build:\n    argv: [\"python3\", \"actions/build.py\"]\n---\n",
+            "---\nname: writer\ndescription: d\nactions:\n  build:\n    argv:\n      - python3\n      - actions/build.py\n---\n",
+        ] {
+            let at = text.find("build.py").unwrap();
+            let defs = definition(&ws, t.doc("skills/writer/SKILL.md", text), at);
+            assert_eq!(defs.len(), 1, "{text}");
+            assert_eq!(defs[0].path, t.path("skills/writer/actions/build.py"));
+        }
     }
 
     #[test]
