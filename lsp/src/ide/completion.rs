@@ -393,7 +393,8 @@ fn frontmatter_completion(doc: Document, offset: usize) -> CompletionList {
     let Some(fm) = cursor::frontmatter(doc.text) else {
         return CompletionList::default();
     };
-    if offset < fm.yaml.start || (fm.closed && offset > fm.yaml.end) {
+    // At the start of the closing `---` line a key would be typed into the delimiter.
+    if offset < fm.yaml.start || (fm.closed && offset >= fm.yaml.end) {
         return CompletionList::default();
     }
     let Some(c) = yaml_cursor::at(doc.text, fm.yaml, offset) else {
@@ -812,6 +813,23 @@ mod tests {
         assert_eq!(d.new_text, "description: ");
         let m = items.iter().find(|i| i.label == "metadata").unwrap();
         assert_eq!(m.new_text, "metadata:\r\n  ");
+    }
+
+    #[test]
+    fn nothing_is_offered_on_the_delimiters() {
+        let t = two_space_workspace();
+        let ws = t.check();
+        for with_bar in [
+            "|---\nname: x\n---\n",
+            "---\nname: x\n|---\n",
+            "---\nname: x\n---\n|",
+        ] {
+            let (text, at) = at_bar(with_bar);
+            assert!(
+                completion(&ws, t.doc("skills/x/SKILL.md", &text), at).is_empty(),
+                "{with_bar}"
+            );
+        }
     }
 
     #[test]

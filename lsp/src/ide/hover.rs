@@ -157,7 +157,7 @@ fn mention_markdown(ws: &Workspace, m: &Mention) -> String {
 
 fn frontmatter_hover(ws: &Workspace, doc: Document, offset: usize) -> Option<Hover> {
     let fm = cursor::frontmatter(doc.text)?;
-    if offset < fm.yaml.start || offset > fm.yaml.end {
+    if offset < fm.yaml.start || offset >= fm.yaml.end {
         return None;
     }
     let c = yaml_cursor::at(doc.text, fm.yaml, offset)?;
