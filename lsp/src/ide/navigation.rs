@@ -338,6 +338,25 @@ mod tests {
         assert_eq!(defs[0].range.start.line as usize, src_line);
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn references_from_a_name_opened_through_a_symlink() {
+        let t = workspace();
+        let ws = t.check();
+        let link = t.root.with_extension("link");
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(&t.root, &link).unwrap();
+        let (_, text) = t.disk_doc("skills/writer/SKILL.md");
+        let path = link.join("skills/writer/SKILL.md");
+        let doc = Document {
+            path: &path,
+            text: &text,
+        };
+        let refs = references(&ws, doc, text.find("name: writer").unwrap() + 7, false);
+        std::fs::remove_file(&link).unwrap();
+        assert_eq!(refs.len(), 3, "{refs:#?}");
+    }
+
     #[test]
     fn definition_of_an_action_script() {
         let t = workspace();

@@ -35,11 +35,12 @@ pub(crate) fn file_of<'w>(ws: &'w Workspace, skill: &IndexedSkill) -> &'w FileAn
 
 /// The analysis of a SKILL.md, in the index or among the extra files.
 pub(crate) fn skill_file<'w>(ws: &'w Workspace, path: &Path) -> Option<&'w FileAnalysis> {
-    ws.index.file(path).or_else(|| {
-        ws.extra_files
-            .iter()
-            .find(|f| f.path == path || super::cursor::same_path(&f.path, path))
-    })
+    let canon = path.canonicalize().ok();
+    let same = |p: &Path| p == path || canon.as_deref() == Some(p);
+    ws.index
+        .file(path)
+        .or_else(|| canon.as_deref().and_then(|c| ws.index.file(c)))
+        .or_else(|| ws.extra_files.iter().find(|f| same(&f.path)))
 }
 
 /// Where a filesystem source's root is, resolved as the index resolves it.
@@ -79,6 +80,13 @@ pub(crate) fn enabled_namespaces(ws: &Workspace) -> Vec<&str> {
 /// The namespaces a SKILL.md is indexed under; for a file the scan rejects, those of the
 /// enabled spaces whose filesystem roots contain it (where it would be once fixed).
 pub(crate) fn namespaces_of_file(ws: &Workspace, path: &Path) -> Vec<String> {
+    // The editor's path may differ from the walked one by symlinks.
+    let canon = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    let path = if ws.index.file(path).is_none() && ws.index.file(&canon).is_some() {
+        canon.as_path()
+    } else {
+        path
+    };
     let mut out: Vec<String> = Vec::new();
     for s in ws.index.skills.iter().filter(|s| s.locator == path) {
         if let Some(ns) = &s.namespace {
@@ -96,7 +104,7 @@ pub(crate) fn namespaces_of_file(ws: &Workspace, path: &Path) -> Vec<String> {
                 .skills
                 .source(id)
                 .and_then(|src| source_root(ws, src))
-                .is_some_and(|root| path.starts_with(&root))
+                .is_some_and(|root| path.starts_with(&root) || canon.starts_with(&root))
         });
         if reaches && !out.contains(&space.namespace) {
             out.push(space.namespace.clone());
