@@ -213,7 +213,7 @@ pub(crate) fn at(text: &str, region: TextRange, offset: usize) -> Option<YamlCur
     // (container path, key column, key) of every block key, for siblings.
     let mut keys: Vec<(Vec<Seg>, usize, String, usize)> = Vec::new();
     let mut block_scalar_over: Option<usize> = None;
-    let mut result: Option<(YamlCursor, usize)> = None;
+    let mut result: Option<YamlCursor> = None;
     let mut pos = region.start;
     while pos <= region.end {
         let line_end = bytes[pos..region.end]
@@ -254,7 +254,7 @@ pub(crate) fn at(text: &str, region: TextRange, offset: usize) -> Option<YamlCur
             let mut st = stack.clone();
             pop_for(&mut st, indent, dash);
             let cursor = cursor_on_line(bytes, &l, col, st, blank)?;
-            result = Some((cursor, indent));
+            result = Some(cursor);
             // Keep walking for the siblings below.
         }
         if !blank {
@@ -282,7 +282,7 @@ pub(crate) fn at(text: &str, region: TextRange, offset: usize) -> Option<YamlCur
         }
         pos = next;
     }
-    let (mut cursor, _) = result?;
+    let mut cursor = result?;
     if let Slot::Key { range, .. } = cursor.slot {
         let line_start = line_start_of(bytes, range.start);
         let own = key_text(bytes, range.start, range.end);
@@ -601,7 +601,7 @@ fn flow(
                 siblings,
             })
         }
-        Frame::Seq { at } => {
+        Frame::Seq { .. } => {
             let (key, key_range) = match path.last() {
                 Some(Seg::Key(k)) => (k.clone(), TextRange::empty(start)),
                 _ => (String::new(), TextRange::empty(start)),
@@ -609,7 +609,6 @@ fn flow(
             if matches!(path.last(), Some(Seg::Key(_))) {
                 path.pop();
             }
-            let _ = at;
             Some(YamlCursor {
                 path,
                 slot: Slot::Value {
