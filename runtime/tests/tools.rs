@@ -529,6 +529,22 @@ async fn background_children_do_not_outlive_a_finished_command() {
     assert_eq!(wait_until_group_gone(printed_pgid(&r)), 0);
 }
 
+#[tokio::test]
+async fn a_process_holding_the_pipes_does_not_hang_the_call() {
+    let h = harness("held-pipe");
+    let started = Instant::now();
+    // `setsid` leaves every group the executor knows; the sleep keeps stdout open for 2 s.
+    let r = h
+        .call(
+            "shell_exec",
+            json!({"argv": ["sh", "-c", "setsid sleep 2 & echo hi"]}),
+        )
+        .await;
+    assert!(r.ok, "{r:?}");
+    assert_eq!(r.stdout, "hi\n");
+    assert!(started.elapsed() < Duration::from_millis(1500));
+}
+
 // ---------------------------------------------------------------------------------------------
 // File tools
 
@@ -637,6 +653,32 @@ async fn read_file_indentation_mode_shows_the_enclosing_block() {
         r.stdout,
         "L2:     def f(self):\nL3:         x = 1\nL4:         return x\nL5: \n"
     );
+    // Expected outputs produced by the reference on the same file.
+    let whole_body = "L2:     def f(self):\nL3:         x = 1\nL4:         return x\nL5: \nL6:     def g(self):\nL7:         pass\n";
+    for (indentation, expected) in [
+        (json!({"anchor_line": 3}), whole_body),
+        (
+            json!({"anchor_line": 3, "include_siblings": true}),
+            whole_body,
+        ),
+        (json!({"anchor_line": 7, "max_levels": 0}), whole_body),
+        (
+            json!({"anchor_line": 5}),
+            "L5: \nL6:     def g(self):\nL7:         pass\n",
+        ),
+        (
+            json!({"anchor_line": 3, "max_levels": 2, "include_siblings": true, "include_header": true}),
+            "L1: class A:\nL2:     def f(self):\nL3:         x = 1\nL4:         return x\nL5: \nL6:     def g(self):\nL7:         pass\n",
+        ),
+    ] {
+        let r = h
+            .call(
+                "read_file",
+                json!({"file_path": "m.py", "mode": "indentation", "indentation": indentation}),
+            )
+            .await;
+        assert_eq!(r.stdout, expected, "{indentation}");
+    }
 }
 
 #[tokio::test]
@@ -1013,8 +1055,19 @@ async fn skill_exec_refuses_bad_mentions_actions_and_paths() {
         .await;
     assert_eq!(r.error_kind.as_deref(), Some("permission"));
     assert_eq!(
-        r.data.unwrap()["error"]["code"],
-        "SKILL_ACTION_ARGV_PATH_ESCAPE"
+        r.data.unwrap(),
+        json!({"error": {"code": "SKILL_ACTION_ARGV_PATH_ESCAPE", "message": "Action argv path must stay within bundle actions/ directory.", "details": {"argv_index": 1, "path": "../outside.sh", "required_prefix": "actions/"}}})
+    );
+    let r = h
+        .call(
+            "skill_exec",
+            json!({"skill_mention": "$[nope].nobody", "action_id": "x"}),
+        )
+        .await;
+    assert_eq!(r.error_kind.as_deref(), Some("validation"));
+    assert_eq!(
+        r.data.unwrap(),
+        json!({"error": {"code": "SKILL_SPACE_NOT_CONFIGURED", "message": "Skill space is not configured or disabled.", "details": {"mention": "$[nope].nobody", "namespace": "nope"}}})
     );
     let r = h
         .call(

@@ -2,15 +2,20 @@
 //! process group, captures bounded stdout/stderr tails, and enforces the timeout and the run's
 //! cancellation by killing the **whole group** (SIGTERM, 200 ms grace, SIGKILL).
 //!
-//! Unlike the reference, no process of the group outlives the call: once the command itself
-//! has exited, anything it left running in its group (`cmd &`) is terminated the same way, so a
-//! tool call never leaks background work into the editor's process tree. The child's stdin is
-//! `/dev/null` (the reference inherits it, which under a language server would be the protocol
-//! stream).
+//! Stricter than the reference, so that a tool call never leaks work into the editor's process
+//! tree:
+//! - the groups a command's descendants create are tracked while it runs and killed with its
+//!   own (bubblewrap's `--new-session` moves the sandboxed command into a new session, out of
+//!   reach of a kill aimed at the command's group);
+//! - once the command itself has exited, whatever it left running (`cmd &`) is terminated the
+//!   same way;
+//! - the child's stdin is `/dev/null` (the reference inherits it, which under a language
+//!   server would be the protocol stream).
 
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::Stdio;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncRead, AsyncReadExt};
@@ -160,8 +165,6 @@ pub async fn run_command(spec: &CommandSpec<'_>, cancel: &CancelToken) -> Comman
         }
     };
 
-    // Readers end when every writer is gone; a process that left the group (setsid) may still
-    // hold a pipe, so waiting is bounded by the grace period.
     let (out, out_trunc) = collect(out_reader).await;
     let (err, err_trunc) = collect(err_reader).await;
     let (out, err, combined_trunc) = apply_combined_limit(out, err);
@@ -379,37 +382,55 @@ impl TailBuffer {
     }
 }
 
-type Reader = Option<JoinHandle<(Vec<u8>, bool)>>;
+/// A pipe being drained into a shared tail buffer, so that what was read stays available even
+/// when the reading has to be abandoned.
+struct Reader {
+    task: JoinHandle<()>,
+    tail: Arc<Mutex<TailBuffer>>,
+}
 
-fn spawn_tail_reader<R: AsyncRead + Unpin + Send + 'static>(pipe: Option<R>, max: usize) -> Reader {
+fn spawn_tail_reader<R: AsyncRead + Unpin + Send + 'static>(
+    pipe: Option<R>,
+    max: usize,
+) -> Option<Reader> {
     let mut pipe = pipe?;
-    Some(tokio::spawn(async move {
-        let mut tail = TailBuffer {
-            max,
-            buf: std::collections::VecDeque::new(),
-            truncated: false,
-        };
+    let tail = Arc::new(Mutex::new(TailBuffer {
+        max,
+        buf: std::collections::VecDeque::new(),
+        truncated: false,
+    }));
+    let sink = tail.clone();
+    let task = tokio::spawn(async move {
         let mut chunk = vec![0u8; 8192];
         loop {
             match pipe.read(&mut chunk).await {
                 Ok(0) | Err(_) => break,
-                Ok(n) => tail.push(&chunk[..n]),
+                Ok(n) => {
+                    if let Ok(mut t) = sink.lock() {
+                        t.push(&chunk[..n]);
+                    }
+                }
             }
         }
-        (Vec::from(tail.buf), tail.truncated)
-    }))
+    });
+    Some(Reader { task, tail })
 }
 
-async fn collect(reader: Reader) -> (Vec<u8>, bool) {
-    let Some(mut handle) = reader else {
+/// Waits (at most the grace period) for the pipe's end, then takes what was captured. A
+/// process that left the command's groups may keep the pipe open; its later output is lost.
+async fn collect(reader: Option<Reader>) -> (Vec<u8>, bool) {
+    let Some(mut reader) = reader else {
         return (Vec::new(), false);
     };
-    match tokio::time::timeout(TERMINATE_GRACE, &mut handle).await {
-        Ok(Ok(v)) => v,
-        _ => {
-            handle.abort();
-            (Vec::new(), false)
-        }
+    if tokio::time::timeout(TERMINATE_GRACE, &mut reader.task)
+        .await
+        .is_err()
+    {
+        reader.task.abort();
+    }
+    match reader.tail.lock() {
+        Ok(mut t) => (Vec::from(std::mem::take(&mut t.buf)), t.truncated),
+        Err(_) => (Vec::new(), false),
     }
 }
 

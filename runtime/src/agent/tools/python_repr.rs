@@ -203,6 +203,13 @@ mod tests {
             repr(&json!({"a": [1, 2.5, null, true]})),
             "{'a': [1, 2.5, None, True]}"
         );
+        // A repr of 50 characters is kept whole; 51 are cut (checked against pydantic 2.14).
+        let fifty = json!("y".repeat(48));
+        assert_eq!(pydantic_input_repr(&fifty), format!("'{}'", "y".repeat(48)));
+        assert_eq!(
+            pydantic_input_repr(&json!("y".repeat(49))),
+            format!("'{}...{}'", "y".repeat(24), "y".repeat(23))
+        );
         let long = json!(["a".repeat(30), "b".repeat(30), "c".repeat(30)]);
         assert_eq!(
             pydantic_input_repr(&long),
