@@ -331,6 +331,47 @@ async fn env_store_values_reach_the_child_and_are_redacted_from_results() {
     assert_eq!(r.stdout, "<redacted> abc\n");
 }
 
+#[tokio::test]
+async fn extreme_numbers_in_arguments_are_handled() {
+    let h = harness("extreme");
+    h.write("a.txt", "x\n");
+    let max = i64::MAX;
+    let r = h
+        .call("shell_exec", json!({"argv": ["true"], "timeout_ms": max}))
+        .await;
+    assert!(r.ok, "{r:?}");
+    let r = h
+        .call("read_file", json!({"file_path": "a.txt", "limit": max}))
+        .await;
+    assert_eq!(r.stdout, "L1: x\n");
+    let r = h
+        .call(
+            "read_file",
+            json!({"file_path": "a.txt", "offset": max, "limit": max}),
+        )
+        .await;
+    assert_eq!(r.stderr, "offset exceeds file length");
+    let r = h
+        .call("read_file", json!({"file_path": "a.txt", "mode": "indentation", "indentation": {"max_lines": max, "max_levels": max}}))
+        .await;
+    assert_eq!(r.stdout, "L1: x\n");
+    let r = h
+        .call(
+            "list_dir",
+            json!({"dir_path": ".", "depth": max, "offset": max, "limit": max}),
+        )
+        .await;
+    assert_eq!(r.stderr, "offset exceeds directory entry count");
+    let r = h
+        .call("file_read", json!({"path": "a.txt", "max_bytes": max}))
+        .await;
+    assert_eq!(r.stdout, "x\n");
+    let r = h
+        .call("grep_files", json!({"pattern": "x", "limit": max}))
+        .await;
+    assert!(r.ok);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Confinement
 

@@ -123,7 +123,11 @@ pub async fn run_command(spec: &CommandSpec<'_>, cancel: &CancelToken) -> Comman
     let out_reader = spawn_tail_reader(child.stdout.take(), MAX_STDOUT_BYTES);
     let err_reader = spawn_tail_reader(child.stderr.take(), MAX_STDERR_BYTES);
 
-    let deadline = tokio::time::Instant::now() + Duration::from_millis(spec.timeout_ms);
+    // A timeout too large to represent means no deadline at all.
+    let far_future = tokio::time::Instant::now() + Duration::from_secs(100 * 365 * 24 * 3600);
+    let deadline = tokio::time::Instant::now()
+        .checked_add(Duration::from_millis(spec.timeout_ms))
+        .map_or(far_future, |d| d.min(far_future));
     #[derive(Clone, Copy)]
     enum End {
         Exited(Option<std::process::ExitStatus>),

@@ -137,7 +137,7 @@ pub(crate) fn read_file(args: &Map<String, Value>, ctx: &ToolContext) -> ToolRes
     let (mut start, mut end);
     if mode == "slice" {
         start = offset - 1;
-        end = total.min(start + limit) - 1;
+        end = total.min(start.saturating_add(limit)) - 1;
     } else {
         let anchor = ind.anchor_line.unwrap_or(offset);
         if total == 0 || anchor < 1 || anchor > total {
@@ -156,7 +156,7 @@ pub(crate) fn read_file(args: &Map<String, Value>, ctx: &ToolContext) -> ToolRes
             }
             None => {
                 start = anchor - 1;
-                end = total.min(start + max_output) - 1;
+                end = total.min(start.saturating_add(max_output)) - 1;
             }
         }
     }
@@ -179,7 +179,7 @@ pub(crate) fn read_file(args: &Map<String, Value>, ctx: &ToolContext) -> ToolRes
         }
     }
     let truncated = if mode == "slice" {
-        offset - 1 + limit < total
+        (offset - 1).saturating_add(limit) < total
     } else {
         range_truncated
     };
