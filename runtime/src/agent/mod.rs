@@ -16,3 +16,6 @@ pub mod config;
 pub mod llm;
 pub mod safety;
 pub mod tools;
+pub mod events;
+mod pyjson;
+pub mod wal;
