@@ -2,6 +2,8 @@
 //! [`ChatStreamEvent`]s out. Backends: [`scripted`] (offline, spec §2.7/§10) and [`openai`]
 //! (OpenAI-compatible chat completions over SSE, spec §2.3–2.5).
 
+pub mod scripted;
+
 use std::pin::Pin;
 use std::sync::Arc;
 
