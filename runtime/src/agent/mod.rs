@@ -16,6 +16,7 @@ pub mod config;
 pub mod llm;
 pub mod safety;
 pub mod tools;
+pub mod approvals;
 pub mod events;
 mod pyjson;
 pub mod wal;
