@@ -2,7 +2,9 @@
 //! [`ChatStreamEvent`]s out. Backends: [`scripted`] (offline, spec §2.7/§10) and [`openai`]
 //! (OpenAI-compatible chat completions over SSE, spec §2.3–2.5).
 
+pub mod openai;
 pub mod scripted;
+pub mod sse;
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -23,8 +25,8 @@ pub struct ChatRequest {
     pub response_format: Option<Value>,
     pub run_id: Option<String>,
     pub turn_id: Option<String>,
-    /// `extra.stream_options`: `None` → `{"include_usage": true}` is sent (with the spec §2.3
-    /// fallback); `Some(Value::Object)` → sent as is; any other value → omitted.
+    /// `extra.stream_options`: `None` (or JSON null) → `{"include_usage": true}` is sent (with
+    /// the spec §2.3 fallback); `Some(Value::Object)` → sent as is; any other value → omitted.
     pub stream_options: Option<Value>,
     /// Called for every retry the backend schedules (→ `llm_retry_scheduled`).
     pub on_retry: Option<RetryHook>,
