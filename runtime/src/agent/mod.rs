@@ -18,5 +18,6 @@ pub mod safety;
 pub mod tools;
 pub mod approvals;
 pub mod events;
+pub(crate) mod prompt;
 mod pyjson;
 pub mod wal;
