@@ -8,11 +8,13 @@
 //! - [`tools`]: built-in tools, their schemas, result envelope and path confinement (§3).
 //! - [`safety`]: guard risk rules, shell intent parsing, policy, sanitized approval requests and
 //!   the byte-exact `approval_key` (§4).
+//! - [`json`]: JSON text exactly as Python's `json.dumps` writes it (WAL, tool messages, keys).
 //! - [`config`]: the run-relevant settings read from the merged `runtime.yaml` overlays.
 //! - [`cancel`]: cooperative cancellation shared by the loop, the backends and the tools.
 
 pub mod cancel;
 pub mod config;
+pub mod json;
 pub mod llm;
 pub mod safety;
 pub mod tools;
