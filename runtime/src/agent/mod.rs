@@ -21,5 +21,4 @@ pub mod tools;
 pub mod approvals;
 pub mod events;
 pub(crate) mod prompt;
-mod pyjson;
 pub mod wal;

@@ -33,7 +33,7 @@ pub fn events_path(workspace_root: &Path, run_id: &str) -> PathBuf {
 
 /// Serializes an event as one WAL line (without the newline).
 pub fn encode_line(event: &Event) -> String {
-    crate::agent::pyjson::dumps(&event.to_value())
+    crate::agent::json::to_python_json(&event.to_value())
 }
 
 /// Appends events to one `events.jsonl`.
@@ -43,7 +43,7 @@ pub struct WalWriter {
     file: File,
     lock: File,
     next_index: u64,
-    line: Vec<u8>,
+    line: String,
 }
 
 impl WalWriter {
@@ -71,7 +71,7 @@ impl WalWriter {
             file,
             lock,
             next_index,
-            line: Vec::with_capacity(1024),
+            line: String::with_capacity(1024),
         })
     }
 
@@ -82,10 +82,10 @@ impl WalWriter {
     /// Appends one event and returns its 0-based line index. Terminal events are fsynced.
     pub fn append(&mut self, event: &Event) -> io::Result<u64> {
         self.line.clear();
-        crate::agent::pyjson::write_value(&mut self.line, &event.to_value());
-        self.line.push(b'\n');
+        self.line.push_str(&encode_line(event));
+        self.line.push('\n');
         let _guard = FileLock::exclusive(&self.lock);
-        self.file.write_all(&self.line)?;
+        self.file.write_all(self.line.as_bytes())?;
         if event.is_terminal() {
             self.file.sync_all()?;
         }
