@@ -21,4 +21,6 @@ pub mod tools;
 pub mod approvals;
 pub mod events;
 pub(crate) mod prompt;
+pub mod run;
+pub(crate) mod skills;
 pub mod wal;

@@ -1,0 +1,4 @@
+//! The run engine.
+
+mod arguments;
+pub mod failure;
