@@ -11,12 +11,16 @@
 //! - [`json`]: JSON text exactly as Python's `json.dumps` writes it (WAL, tool messages, keys).
 //! - [`config`]: the run-relevant settings read from the merged `runtime.yaml` overlays.
 //! - [`cancel`]: cooperative cancellation shared by the loop, the backends and the tools.
+//! - [`exec`]: the command executor (process groups, output caps, timeout and cancellation).
+//! - [`sandbox`]: the OS sandbox policy and adapters (bubblewrap, seatbelt) around commands (§5).
 
 pub mod cancel;
 pub mod config;
+pub mod exec;
 pub mod json;
 pub mod llm;
 pub mod safety;
+pub mod sandbox;
 pub mod tools;
 pub mod approvals;
 pub mod events;

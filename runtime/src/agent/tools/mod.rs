@@ -1,6 +1,33 @@
 //! Built-in tools (spec §3): schemas offered to the model, the result envelope, workspace path
 //! confinement, and dispatch. Gating (approvals) happens before dispatch, in the engine, using
 //! [`GateCategory`] and [`crate::agent::safety`]; the sandbox is applied inside the shell tools.
+//!
+//! Entry points: [`builtin_specs`] (what the model is offered), [`category`] (which gate a call
+//! goes through), [`execute`] (run one approved call), [`resolve_skill_action`] (what a
+//! `skill_exec` call would run, for the approval request).
+//!
+//! Each tool family lives in its own module; arguments are checked the way the reference's
+//! pydantic models check them ([`args`]), with the same error text.
+
+mod apply_patch;
+mod args;
+mod files;
+mod grep_files;
+mod human;
+mod list_dir;
+mod paths;
+mod plan;
+mod python_repr;
+mod read_file;
+mod registry;
+mod shell;
+mod skill_tools;
+mod view_image;
+
+pub(crate) use paths::resolve_real;
+pub(crate) use python_repr::os_error_text;
+pub use registry::{builtin_specs, category, execute};
+pub use skill_tools::{SkillActionIntent, resolve_skill_action};
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -75,4 +102,66 @@ pub struct ToolInvocation<'a> {
     pub call_id: &'a str,
     pub name: &'a str,
     pub args: &'a Map<String, Value>,
+}
+
+impl ToolResult {
+    /// A failed result the way the reference's `error_payload` builds it: empty stdout, the
+    /// message in stderr, no exit code.
+    pub fn error(kind: &str, message: impl Into<String>) -> Self {
+        ToolResult {
+            ok: false,
+            stderr: message.into(),
+            error_kind: Some(kind.to_owned()),
+            ..ToolResult::default()
+        }
+    }
+
+    /// [`error`](Self::error) with `data`.
+    pub fn error_with_data(kind: &str, message: impl Into<String>, data: Value) -> Self {
+        ToolResult {
+            data: Some(data),
+            ..Self::error(kind, message)
+        }
+    }
+
+    /// A successful result (`exit_code: 0`, as every reference tool sets it).
+    pub fn success(stdout: impl Into<String>, data: Option<Value>) -> Self {
+        ToolResult {
+            ok: true,
+            stdout: stdout.into(),
+            exit_code: Some(0),
+            data,
+            ..ToolResult::default()
+        }
+    }
+
+    pub fn with_duration(mut self, duration_ms: u64) -> Self {
+        self.duration_ms = duration_ms;
+        self
+    }
+
+    /// The envelope as JSON: keys in spec §3.1 order, `None`s omitted. This object goes into
+    /// `tool_call_finished.payload.result`, and (serialized) into the `tool` message.
+    pub fn to_value(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("ok".into(), Value::Bool(self.ok));
+        m.insert("stdout".into(), Value::String(self.stdout.clone()));
+        m.insert("stderr".into(), Value::String(self.stderr.clone()));
+        if let Some(code) = self.exit_code {
+            m.insert("exit_code".into(), Value::from(code));
+        }
+        m.insert("duration_ms".into(), Value::from(self.duration_ms));
+        m.insert("truncated".into(), Value::Bool(self.truncated));
+        if let Some(data) = &self.data {
+            m.insert("data".into(), data.clone());
+        }
+        if let Some(kind) = &self.error_kind {
+            m.insert("error_kind".into(), Value::String(kind.clone()));
+        }
+        m.insert("retryable".into(), Value::Bool(self.retryable));
+        if let Some(ms) = self.retry_after_ms {
+            m.insert("retry_after_ms".into(), Value::from(ms));
+        }
+        Value::Object(m)
+    }
 }
