@@ -107,10 +107,21 @@ fn text(t: &str) -> Value {
 
 #[tokio::test]
 async fn max_steps_stops_before_the_second_call_and_the_first_never_runs() {
-    let ws = Ws::new("maxsteps", json!({"run": {"max_steps": 1}, "safety": {"mode": "allow"}}));
+    let ws = Ws::new(
+        "maxsteps",
+        json!({"run": {"max_steps": 1}, "safety": {"mode": "allow"}}),
+    );
     let setup = ws.setup(json!([calls(vec![
-        call("c1", "file_write", json!({"path": "one.txt", "content": "1"})),
-        call("c2", "file_write", json!({"path": "two.txt", "content": "2"})),
+        call(
+            "c1",
+            "file_write",
+            json!({"path": "one.txt", "content": "1"})
+        ),
+        call(
+            "c2",
+            "file_write",
+            json!({"path": "two.txt", "content": "2"})
+        ),
     ])]));
     let (events, result) = run(setup, "write").await;
     assert_eq!(
@@ -148,7 +159,10 @@ async fn wall_time_budget_interrupts_a_slow_stream() {
             "run_failed"
         ]
     );
-    assert_eq!(result.final_output, "budget exceeded: max_wall_time_sec=1.0");
+    assert_eq!(
+        result.final_output,
+        "budget exceeded: max_wall_time_sec=1.0"
+    );
     assert_eq!(events[3].payload["error_kind"], "budget_exceeded");
 }
 
@@ -187,9 +201,21 @@ async fn abort_in_the_second_of_three_calls_cancels_and_runs_nothing() {
 async fn denials_of_different_actions_do_not_trip_the_loop_guard() {
     let ws = Ws::new("guard", json!({"safety": {"mode": "ask"}}));
     let mut setup = ws.setup(json!([
-        calls(vec![call("c1", "shell_exec", json!({"argv": ["rm", "-rf", "/tmp/x"]}))]),
-        calls(vec![call("c2", "shell_exec", json!({"argv": ["rm", "-rf", "/tmp/y"]}))]),
-        calls(vec![call("c3", "shell_exec", json!({"argv": ["rm", "-rf", "/tmp/x"]}))]),
+        calls(vec![call(
+            "c1",
+            "shell_exec",
+            json!({"argv": ["rm", "-rf", "/tmp/x"]})
+        )]),
+        calls(vec![call(
+            "c2",
+            "shell_exec",
+            json!({"argv": ["rm", "-rf", "/tmp/y"]})
+        )]),
+        calls(vec![call(
+            "c3",
+            "shell_exec",
+            json!({"argv": ["rm", "-rf", "/tmp/x"]})
+        )]),
         text("unreachable")
     ]));
     setup.approvals = Some(Arc::new(FixedApprovals(ApprovalDecision::Denied)));
@@ -206,7 +232,13 @@ async fn denials_of_different_actions_do_not_trip_the_loop_guard() {
     let keys: Vec<&str> = failed.payload.keys().map(String::as_str).collect();
     assert_eq!(
         keys,
-        ["error_kind", "message", "retryable", "wal_locator", "details"]
+        [
+            "error_kind",
+            "message",
+            "retryable",
+            "wal_locator",
+            "details"
+        ]
     );
 }
 
@@ -217,8 +249,16 @@ async fn an_unanswered_approval_times_out_as_a_denial_that_counts() {
         json!({"safety": {"mode": "ask", "approval_timeout_ms": 50}}),
     );
     let mut setup = ws.setup(json!([
-        calls(vec![call("c1", "shell_exec", json!({"argv": ["echo", "hi"]}))]),
-        calls(vec![call("c2", "shell_exec", json!({"argv": ["echo", "hi"]}))]),
+        calls(vec![call(
+            "c1",
+            "shell_exec",
+            json!({"argv": ["echo", "hi"]})
+        )]),
+        calls(vec![call(
+            "c2",
+            "shell_exec",
+            json!({"argv": ["echo", "hi"]})
+        )]),
     ]));
     let inbox = ApprovalInbox::new();
     setup.approvals = Some(inbox.clone() as Arc<dyn ApprovalProvider>);
@@ -243,7 +283,11 @@ async fn without_a_provider_ungated_tools_run_and_the_first_gated_call_fails_the
     ws.file("notes.txt", "hello\n");
     let setup = ws.setup(json!([
         calls(vec![call("c1", "file_read", json!({"path": "notes.txt"}))]),
-        calls(vec![call("c2", "shell_exec", json!({"argv": ["echo", "hi"]}))]),
+        calls(vec![call(
+            "c2",
+            "shell_exec",
+            json!({"argv": ["echo", "hi"]})
+        )]),
     ]));
     let (events, result) = run(setup, "read then echo").await;
     let finished = find(&events, "tool_call_finished");
@@ -265,12 +309,22 @@ async fn without_a_provider_ungated_tools_run_and_the_first_gated_call_fails_the
 async fn approved_for_session_is_reused_without_asking_within_and_across_runs() {
     let ws = Ws::new("session", json!({"safety": {"mode": "ask"}}));
     let script = json!([
-        calls(vec![call("c1", "shell_exec", json!({"argv": ["echo", "hi"]}))]),
-        calls(vec![call("c2", "shell_exec", json!({"argv": ["echo", "hi"]}))]),
+        calls(vec![call(
+            "c1",
+            "shell_exec",
+            json!({"argv": ["echo", "hi"]})
+        )]),
+        calls(vec![call(
+            "c2",
+            "shell_exec",
+            json!({"argv": ["echo", "hi"]})
+        )]),
         text("done")
     ]);
     let mut setup = ws.setup(script.clone());
-    let provider = Arc::new(ScriptedApprovals::new([ApprovalDecision::ApprovedForSession]));
+    let provider = Arc::new(ScriptedApprovals::new([
+        ApprovalDecision::ApprovedForSession,
+    ]));
     setup.approvals = Some(provider.clone());
     let session = setup.session.clone();
     let (events, result) = run(setup, "echo twice").await;
@@ -299,7 +353,11 @@ async fn cancelling_during_a_shell_command_kills_its_process_group() {
     let ws = Ws::new("cancel", json!({"safety": {"mode": "allow"}}));
     let script = "sleep 30 & echo $! > child.pid; echo $$ > shell.pid; wait";
     let setup = ws.setup(json!([
-        calls(vec![call("c1", "shell_exec", json!({"argv": ["sh", "-c", script]}))]),
+        calls(vec![call(
+            "c1",
+            "shell_exec",
+            json!({"argv": ["sh", "-c", script]})
+        )]),
         text("unreachable")
     ]));
     let mut handle = start(setup, RunRequest::new("sleep")).unwrap();
@@ -341,7 +399,11 @@ async fn secrets_are_scrubbed_from_logged_argv_approvals_and_results_but_keys_st
 {
     let ws = Ws::new("redact", json!({"safety": {"mode": "ask"}}));
     let mut setup = ws.setup(json!([
-        calls(vec![call("c1", "shell_exec", json!({"argv": ["echo", "tok-SECRET-1234"]}))]),
+        calls(vec![call(
+            "c1",
+            "shell_exec",
+            json!({"argv": ["echo", "tok-SECRET-1234"]})
+        )]),
         text("done")
     ]));
     setup.session.set_env_var("API_TOKEN", "tok-SECRET-1234");
@@ -356,12 +418,17 @@ async fn secrets_are_scrubbed_from_logged_argv_approvals_and_results_but_keys_st
         json!(["echo", "<redacted>"])
     );
     let approval = find(&events, "approval_requested")[0];
-    assert_eq!(approval.payload["summary"], "授权：shell_exec 执行命令：echo <redacted>");
+    assert_eq!(
+        approval.payload["summary"],
+        "授权：shell_exec 执行命令：echo <redacted>"
+    );
     // The key is computed over what the reference hashes: the argv as given.
     let expected = skills_runtime::agent::safety::approval_request(
         "shell_exec",
         Some(skills_runtime::agent::tools::GateCategory::Shell),
-        json!({"argv": ["echo", "tok-SECRET-1234"]}).as_object().unwrap(),
+        json!({"argv": ["echo", "tok-SECRET-1234"]})
+            .as_object()
+            .unwrap(),
         None,
         &Default::default(),
     )
@@ -451,18 +518,32 @@ async fn unknown_mentions_are_reported_once_and_the_run_continues() {
         "---\nname: writer\ndescription: writes\n---\nbody\n",
     );
     let setup = ws.setup(json!([
-        calls(vec![call("c1", "update_plan", json!({"plan": [{"step": "a", "status": "pending"}]}))]),
+        calls(vec![call(
+            "c1",
+            "update_plan",
+            json!({"plan": [{"step": "a", "status": "pending"}]})
+        )]),
         text("done")
     ]));
     let (events, result) = run(setup, "use $[web].writr and $[web].writer and $[docs].xy").await;
-    assert_eq!(result.status, RunStatus::Completed, "{:#?}", labels(&events));
+    assert_eq!(
+        result.status,
+        RunStatus::Completed,
+        "{:#?}",
+        labels(&events)
+    );
     let unresolved = find(&events, "skill_mention_unresolved");
     assert_eq!(unresolved.len(), 2);
     assert_eq!(unresolved[0].payload["code"], "SKILL_UNKNOWN");
     assert_eq!(unresolved[0].payload["help"], "did you mean `writer`?");
     assert_eq!(unresolved[1].payload["code"], "SKILL_SPACE_NOT_CONFIGURED");
     // The skill that does resolve is injected on every turn.
-    assert_eq!(find(&events, "skill_injected").len(), 2, "{:#?}", labels(&events));
+    assert_eq!(
+        find(&events, "skill_injected").len(),
+        2,
+        "{:#?}",
+        labels(&events)
+    );
     assert_eq!(find(&events, "plan_updated").len(), 1);
 }
 

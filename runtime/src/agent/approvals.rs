@@ -63,6 +63,10 @@ pub struct ApprovalRequest {
     pub summary: String,
     /// The sanitized request whose canonical JSON is hashed into `approval_key`.
     pub details: Value,
+    /// The call's arguments as the model sent them (secrets scrubbed), for a UI that shows
+    /// more than the sanitized request — a file's new content as a diff, a patch. Never part
+    /// of the key; do not log it.
+    pub arguments: Value,
 }
 
 /// Why a provider could not decide. Maps onto `run_failed` (`config_error` or `unknown`).
@@ -303,6 +307,7 @@ mod tests {
             tool: tool.into(),
             summary: String::new(),
             details: json!({}),
+            arguments: json!({}),
         }
     }
 
@@ -312,7 +317,10 @@ mod tests {
             ApprovalDecision::parse("approved-session"),
             Some(ApprovalDecision::ApprovedForSession)
         );
-        assert_eq!(ApprovalDecision::parse("abort"), Some(ApprovalDecision::Abort));
+        assert_eq!(
+            ApprovalDecision::parse("abort"),
+            Some(ApprovalDecision::Abort)
+        );
         assert_eq!(ApprovalDecision::parse("yes"), None);
         for d in [
             ApprovalDecision::Approved,

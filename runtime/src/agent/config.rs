@@ -474,7 +474,11 @@ mod tests {
     fn ws(yaml: &str) -> WorkspaceConfig {
         load_texts(
             "/ws".into(),
-            vec![("/ws/config/runtime.yaml".into(), Origin::Discovered, yaml.into())],
+            vec![(
+                "/ws/config/runtime.yaml".into(),
+                Origin::Discovered,
+                yaml.into(),
+            )],
         )
     }
 
@@ -495,8 +499,10 @@ mod tests {
              prompt: {profile: generation_direct, history: {max_messages: 4}}\n\
              skills: {env_var_missing_policy: skip_skill}\n");
         assert!(w.loads, "{:?}", w.diagnostics);
-        w.env
-            .insert("SKILLS_RUNTIME_SDK_LLM_BASE_URL".into(), " http://x ".into());
+        w.env.insert(
+            "SKILLS_RUNTIME_SDK_LLM_BASE_URL".into(),
+            " http://x ".into(),
+        );
         let c = RunConfig::from_workspace(&w);
         assert_eq!(c.max_steps, 3);
         assert_eq!(c.max_wall_time_sec, Some(1.0));

@@ -198,7 +198,14 @@ mod tests {
         let keys: Vec<_> = e.to_value().as_object().unwrap().keys().cloned().collect();
         assert_eq!(
             keys,
-            ["type", "timestamp", "run_id", "turn_id", "step_id", "payload"]
+            [
+                "type",
+                "timestamp",
+                "run_id",
+                "turn_id",
+                "step_id",
+                "payload"
+            ]
         );
     }
 
@@ -211,8 +218,10 @@ mod tests {
         assert!(e.payload.is_empty());
         assert!(Event::from_value(&json!({"type": "x", "timestamp": "t"})).is_none());
         assert!(
-            Event::from_value(&json!({"type": "x", "timestamp": "t", "run_id": "r", "payload": []}))
-                .is_none()
+            Event::from_value(
+                &json!({"type": "x", "timestamp": "t", "run_id": "r", "payload": []})
+            )
+            .is_none()
         );
         assert!(Event::from_value(&json!([1])).is_none());
     }

@@ -14,17 +14,17 @@
 //! - [`exec`]: the command executor (process groups, output caps, timeout and cancellation).
 //! - [`sandbox`]: the OS sandbox policy and adapters (bubblewrap, seatbelt) around commands (§5).
 
+pub mod approvals;
 pub mod cancel;
 pub mod config;
+pub mod events;
 pub mod exec;
 pub mod json;
 pub mod llm;
-pub mod safety;
-pub mod sandbox;
-pub mod tools;
-pub mod approvals;
-pub mod events;
 pub(crate) mod prompt;
 pub mod run;
+pub mod safety;
+pub mod sandbox;
 pub(crate) mod skills;
+pub mod tools;
 pub mod wal;

@@ -240,7 +240,11 @@ impl PromptBuilder {
 
     /// The injected message for a skill whose raw SKILL.md text is `raw` (`Err`: the reason
     /// the body could not be read or is too large — only `body` rendering fails on it).
-    pub fn render_skill(&self, skill: &PromptSkill, raw: Result<String, String>) -> Result<Option<String>, String> {
+    pub fn render_skill(
+        &self,
+        skill: &PromptSkill,
+        raw: Result<String, String>,
+    ) -> Result<Option<String>, String> {
         Ok(match self.render {
             SkillRender::None => None,
             SkillRender::Summary => Some(render_summary(skill)),
@@ -308,7 +312,11 @@ impl PromptBuilder {
             messages.push(json!({"role": "user", "content": content}));
         }
         if self.history {
-            messages.extend(trim_history(history, self.max_messages, self.max_chars).iter().cloned());
+            messages.extend(
+                trim_history(history, self.max_messages, self.max_chars)
+                    .iter()
+                    .cloned(),
+            );
         }
         messages.push(json!({"role": "user", "content": task}));
         messages
@@ -358,7 +366,8 @@ fn render_method_only(skill: &PromptSkill, rendered: &str) -> String {
     let any_heading = regex::Regex::new(r"^\s{0,3}#{1,6}\s+\S").expect("valid regex");
     let Some(start) = lines
         .iter()
-        .position(|l| heading.is_match(&l.to_ascii_lowercase())) else {
+        .position(|l| heading.is_match(&l.to_ascii_lowercase()))
+    else {
         return render_summary(skill);
     };
     let mut selected: Vec<&str> = Vec::new();
@@ -502,7 +511,14 @@ mod tests {
             parameters: json!({}),
         };
         assert!(b.filter_tools(&[tool], "use file_read").is_empty());
-        let m = b.build("t", "/ws", &[], &[skill()], &[], &[json!({"role": "assistant", "content": "x"})]);
+        let m = b.build(
+            "t",
+            "/ws",
+            &[],
+            &[skill()],
+            &[],
+            &[json!({"role": "assistant", "content": "x"})],
+        );
         assert_eq!(m.len(), 2);
         assert_eq!(
             m[0]["content"],
@@ -510,7 +526,9 @@ mod tests {
         );
         let b = builder("structured_transform");
         assert_eq!(
-            b.render_skill(&skill(), Err("unreadable".into())).unwrap().unwrap(),
+            b.render_skill(&skill(), Err("unreadable".into()))
+                .unwrap()
+                .unwrap(),
             "Skill summary:\n- mention: $[web].article-writer\n- description: writes articles\n- locator: /ws/s/SKILL.md"
         );
         let mut p = crate::agent::config::RunConfig::default().prompt;
@@ -528,8 +546,10 @@ mod tests {
 
     #[test]
     fn templates_render_variables_in_order() {
-        let mut e = EngineConfig::default();
-        e.system_text = Some("T={{task}} C={{cwd}}\n{{tools}}  \n".into());
+        let e = EngineConfig {
+            system_text: Some("T={{task}} C={{cwd}}\n{{tools}}  \n".into()),
+            ..Default::default()
+        };
         let b = PromptBuilder::new(&crate::agent::config::RunConfig::default().prompt, &e).unwrap();
         let tool = ToolSpec {
             name: "ls".into(),
@@ -545,11 +565,16 @@ mod tests {
 
     #[test]
     fn method_only_keeps_the_first_method_section() {
-        let mut e = EngineConfig::default();
-        e.skill_render = Some("method_only".into());
+        let e = EngineConfig {
+            skill_render: Some("method_only".into()),
+            ..Default::default()
+        };
         let b = PromptBuilder::new(&crate::agent::config::RunConfig::default().prompt, &e).unwrap();
         let out = b
-            .render_skill(&skill(), Ok("# Intro\nx\n## Steps\n1. a\n2. b\n# Other\ny\n".into()))
+            .render_skill(
+                &skill(),
+                Ok("# Intro\nx\n## Steps\n1. a\n2. b\n# Other\ny\n".into()),
+            )
             .unwrap()
             .unwrap();
         assert_eq!(
@@ -576,7 +601,10 @@ mod tests {
 
     #[test]
     fn splitlines_matches_python() {
-        assert_eq!(python_splitlines("a\r\nb\rc\n\nd"), ["a", "b", "c", "", "d"]);
+        assert_eq!(
+            python_splitlines("a\r\nb\rc\n\nd"),
+            ["a", "b", "c", "", "d"]
+        );
         assert_eq!(python_splitlines("a\n"), ["a"]);
         assert_eq!(python_splitlines("a\u{2028}b"), ["a", "b"]);
     }

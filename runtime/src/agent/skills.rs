@@ -162,7 +162,10 @@ pub(crate) fn resolve_task(
             if let (Resolution::Resolved, Some(e)) = (&resolution, blocked) {
                 return unresolved(
                     e.code,
-                    format!("`{mention_text}` is not injected: the skill scan reports {}: {}", e.code, e.message),
+                    format!(
+                        "`{mention_text}` is not injected: the skill scan reports {}: {}",
+                        e.code, e.message
+                    ),
                     None,
                 );
             }
@@ -172,10 +175,8 @@ pub(crate) fn resolve_task(
                         .locator
                         .canonicalize()
                         .unwrap_or_else(|_| skill.locator.clone());
-                    let required_env_vars = path
-                        .parent()
-                        .map(required_env_vars)
-                        .unwrap_or_default();
+                    let required_env_vars =
+                        path.parent().map(required_env_vars).unwrap_or_default();
                     Mentioned::Skill(Box::new(MentionedSkill {
                         skill: skill.clone(),
                         mention_text,
@@ -262,7 +263,10 @@ pub(crate) fn required_env_vars(skill_dir: &Path) -> Vec<String> {
 
 /// The SKILL.md text as the reference injects it: decoded as UTF-8 with universal newlines
 /// (`Path.read_text`), then checked against `skills.injection.max_bytes`.
-pub(crate) fn read_body(skill: &MentionedSkill, max_bytes: Option<u64>) -> Result<String, RunFailure> {
+pub(crate) fn read_body(
+    skill: &MentionedSkill,
+    max_bytes: Option<u64>,
+) -> Result<String, RunFailure> {
     let locator = skill.skill.locator.to_string_lossy().into_owned();
     let read_failed = |reason: String| {
         RunFailure::framework(
@@ -271,7 +275,8 @@ pub(crate) fn read_body(skill: &MentionedSkill, max_bytes: Option<u64>) -> Resul
             json!({"skill_name": skill.skill.name, "locator": locator, "reason": reason}),
         )
     };
-    let bytes = crate::analysis::read_regular(&skill.path).map_err(|e| read_failed(e.to_string()))?;
+    let bytes =
+        crate::analysis::read_regular(&skill.path).map_err(|e| read_failed(e.to_string()))?;
     let text = String::from_utf8(bytes).map_err(|e| read_failed(e.to_string()))?;
     let text = universal_newlines(&text);
     if let Some(limit) = max_bytes {
@@ -330,9 +335,7 @@ pub(crate) async fn ensure_env_vars(
         if env_var.is_empty() {
             continue;
         }
-        let stored = lock(env_store)
-            .get(env_var)
-            .is_some_and(|v| !v.is_empty());
+        let stored = lock(env_store).get(env_var).is_some_and(|v| !v.is_empty());
         if stored {
             let mut p = env_payload(skill, env_var);
             p.insert("value_source".into(), "provided".into());

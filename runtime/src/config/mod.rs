@@ -1380,23 +1380,6 @@ fn scan_blocker(skills: &SkillsConfig) -> Option<String> {
     None
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn yaml_int_parses_yaml_1_1_forms() {
-        assert_eq!(yaml_int("1:30"), Some(90));
-        assert_eq!(yaml_int("0x1f"), Some(31));
-        assert_eq!(yaml_int("017"), Some(15));
-        assert_eq!(yaml_int("-1_000"), Some(-1000));
-        assert_eq!(yaml_float("-.inf"), Some(f64::NEG_INFINITY));
-        assert!(yaml_float(".NaN").unwrap().is_nan());
-        assert_eq!(yaml_float("1:30.5"), Some(90.5));
-        assert_eq!(yaml_float("1_0.5"), Some(10.5));
-    }
-}
-
 /// Most YAML nodes [`merged_json`] converts: aliases can make a small file expand enormously.
 const MAX_JSON_NODES: usize = 100_000;
 const MAX_JSON_DEPTH: usize = 64;
@@ -1478,5 +1461,22 @@ fn yaml_json(doc: &YamlDoc, node: NodeId, depth: usize, budget: &mut usize) -> s
                 .collect(),
         ),
         _ => Value::String(text().to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_int_parses_yaml_1_1_forms() {
+        assert_eq!(yaml_int("1:30"), Some(90));
+        assert_eq!(yaml_int("0x1f"), Some(31));
+        assert_eq!(yaml_int("017"), Some(15));
+        assert_eq!(yaml_int("-1_000"), Some(-1000));
+        assert_eq!(yaml_float("-.inf"), Some(f64::NEG_INFINITY));
+        assert!(yaml_float(".NaN").unwrap().is_nan());
+        assert_eq!(yaml_float("1:30.5"), Some(90.5));
+        assert_eq!(yaml_float("1_0.5"), Some(10.5));
     }
 }

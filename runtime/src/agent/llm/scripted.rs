@@ -90,7 +90,9 @@ fn parse_step(ev: &Value) -> Result<Option<Step>, String> {
     let o = ev.as_object().ok_or("an event must be an object")?;
     let text = |k: &str| o.get(k).and_then(Value::as_str).map(str::to_owned);
     Ok(Some(match o.get("type").and_then(Value::as_str) {
-        Some("text_delta") => Step::Event(ChatStreamEvent::TextDelta(text("text").unwrap_or_default())),
+        Some("text_delta") => {
+            Step::Event(ChatStreamEvent::TextDelta(text("text").unwrap_or_default()))
+        }
         Some("tool_calls") => {
             let calls = match o.get("tool_calls") {
                 None | Some(Value::Null) => Vec::new(),
@@ -269,10 +271,7 @@ mod tests {
         ));
         assert_eq!(b.calls_consumed(), 2);
         let third = collect(&b).await;
-        assert_eq!(
-            third,
-            vec![Err(LlmError::Config(EXHAUSTED_MESSAGE.into()))]
-        );
+        assert_eq!(third, vec![Err(LlmError::Config(EXHAUSTED_MESSAGE.into()))]);
     }
 
     #[test]
@@ -280,7 +279,10 @@ mod tests {
         let err = ScriptedBackend::from_json(&json!({"llm_calls": [[{"type": "tool_calls",
             "tool_calls": [{"name": "x"}]}]]}))
         .unwrap_err();
-        assert!(err.contains("llm_calls[0][0]") && err.contains("call_id"), "{err}");
+        assert!(
+            err.contains("llm_calls[0][0]") && err.contains("call_id"),
+            "{err}"
+        );
         assert!(ScriptedBackend::from_json(&json!({"calls": []})).is_err());
     }
 }

@@ -283,30 +283,87 @@ mod tests {
         let cases: &[(&str, Option<&str>)] = &[
             (r#"{"path": "a.txt"}"#, None),
             ("  ", None),
-            (r#"{"path": "a.txt""#, Some("Expecting ',' delimiter: line 1 column 17 (char 16)")),
+            (
+                r#"{"path": "a.txt""#,
+                Some("Expecting ',' delimiter: line 1 column 17 (char 16)"),
+            ),
             ("[1, 2]", Some("tool arguments must be a JSON object")),
             ("\"x\"", Some("tool arguments must be a JSON object")),
-            ("{", Some("Expecting property name enclosed in double quotes: line 1 column 2 (char 1)")),
-            ("{\"a\" 1}", Some("Expecting ':' delimiter: line 1 column 6 (char 5)")),
-            ("{\"a\": }", Some("Expecting value: line 1 column 7 (char 6)")),
-            ("{\"a\": 1,}", Some("Expecting property name enclosed in double quotes: line 1 column 9 (char 8)")),
-            ("{\"a\": [1,]}", Some("Expecting value: line 1 column 10 (char 9)")),
+            (
+                "{",
+                Some("Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"),
+            ),
+            (
+                "{\"a\" 1}",
+                Some("Expecting ':' delimiter: line 1 column 6 (char 5)"),
+            ),
+            (
+                "{\"a\": }",
+                Some("Expecting value: line 1 column 7 (char 6)"),
+            ),
+            (
+                "{\"a\": 1,}",
+                Some("Expecting property name enclosed in double quotes: line 1 column 9 (char 8)"),
+            ),
+            (
+                "{\"a\": [1,]}",
+                Some("Expecting value: line 1 column 10 (char 9)"),
+            ),
             ("{} x", Some("Extra data: line 1 column 4 (char 3)")),
             ("nope", Some("Expecting value: line 1 column 1 (char 0)")),
-            ("{\"a\": \"b", Some("Unterminated string starting at: line 1 column 7 (char 6)")),
-            ("{\"a\": \"\\q\"}", Some("Invalid \\escape: line 1 column 8 (char 7)")),
-            ("{\"a\": \"\\u12\"}", Some("Invalid \\uXXXX escape: line 1 column 9 (char 8)")),
-            ("{\"a\": \"\\ud83d\\uzz00\"}", Some("Invalid \\uXXXX escape: line 1 column 15 (char 14)")),
-            ("{\"a\":\"\\u1234", Some("Invalid \\uXXXX escape: line 1 column 8 (char 7)")),
-            ("{\"a\": 1e5", Some("Expecting ',' delimiter: line 1 column 10 (char 9)")),
+            (
+                "{\"a\": \"b",
+                Some("Unterminated string starting at: line 1 column 7 (char 6)"),
+            ),
+            (
+                "{\"a\": \"\\q\"}",
+                Some("Invalid \\escape: line 1 column 8 (char 7)"),
+            ),
+            (
+                "{\"a\": \"\\u12\"}",
+                Some("Invalid \\uXXXX escape: line 1 column 9 (char 8)"),
+            ),
+            (
+                "{\"a\": \"\\ud83d\\uzz00\"}",
+                Some("Invalid \\uXXXX escape: line 1 column 15 (char 14)"),
+            ),
+            (
+                "{\"a\":\"\\u1234",
+                Some("Invalid \\uXXXX escape: line 1 column 8 (char 7)"),
+            ),
+            (
+                "{\"a\": 1e5",
+                Some("Expecting ',' delimiter: line 1 column 10 (char 9)"),
+            ),
             ("-", Some("Expecting value: line 1 column 1 (char 0)")),
-            ("{\"a\": \"\u{1}\"}", Some("Invalid control character at: line 1 column 8 (char 7)")),
-            ("{\n\"a\":\n01}", Some("Expecting ',' delimiter: line 3 column 2 (char 8)")),
-            ("{\"é\": -}", Some("Expecting value: line 1 column 7 (char 6)")),
-            ("{\"a\": NaN, \"b\": -Infinity, \"c\": 1.5e+3, \"d\": 1e}", Some("Expecting ',' delimiter: line 1 column 47 (char 46)")),
-            ("{\"a\": 1.}", Some("Expecting ',' delimiter: line 1 column 8 (char 7)")),
-            ("\u{feff}{}", Some("Unexpected UTF-8 BOM (decode using utf-8-sig): line 1 column 1 (char 0)")),
-            ("{\"a\": \"\\ud83d\\ude00\", \"b\": [true, false, null]}", None),
+            (
+                "{\"a\": \"\u{1}\"}",
+                Some("Invalid control character at: line 1 column 8 (char 7)"),
+            ),
+            (
+                "{\n\"a\":\n01}",
+                Some("Expecting ',' delimiter: line 3 column 2 (char 8)"),
+            ),
+            (
+                "{\"é\": -}",
+                Some("Expecting value: line 1 column 7 (char 6)"),
+            ),
+            (
+                "{\"a\": NaN, \"b\": -Infinity, \"c\": 1.5e+3, \"d\": 1e}",
+                Some("Expecting ',' delimiter: line 1 column 47 (char 46)"),
+            ),
+            (
+                "{\"a\": 1.}",
+                Some("Expecting ',' delimiter: line 1 column 8 (char 7)"),
+            ),
+            (
+                "\u{feff}{}",
+                Some("Unexpected UTF-8 BOM (decode using utf-8-sig): line 1 column 1 (char 0)"),
+            ),
+            (
+                "{\"a\": \"\\ud83d\\ude00\", \"b\": [true, false, null]}",
+                None,
+            ),
         ];
         for (input, want) in cases {
             assert_eq!(arguments_error(input).as_deref(), *want, "{input:?}");

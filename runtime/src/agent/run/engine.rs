@@ -202,7 +202,8 @@ impl Run {
             None
         };
         if let Some(s) = &summary {
-            self.history.push(json!({"role": "assistant", "content": s}));
+            self.history
+                .push(json!({"role": "assistant", "content": s}));
         }
         for item in self.initial_history.iter().flatten() {
             let role = item.get("role").and_then(Value::as_str);
@@ -255,10 +256,15 @@ impl Run {
         let specs = self.setup.tools.specs();
         let tools = self.prompt.filter_tools(&specs, &self.task);
         let listed = skills::listed_skills(&self.setup.workspace, &self.setup.index);
-        let cwd = self.setup.workspace.workspace_root.to_string_lossy().into_owned();
-        let messages = self
-            .prompt
-            .build(&self.task, &cwd, &tools, &listed, &injected, &self.history);
+        let cwd = self
+            .setup
+            .workspace
+            .workspace_root
+            .to_string_lossy()
+            .into_owned();
+        let messages =
+            self.prompt
+                .build(&self.task, &cwd, &tools, &listed, &injected, &self.history);
         let model = self.setup.config.llm.executor_model.clone();
         let mut p = Map::new();
         p.insert("model".into(), model.clone().into());
@@ -345,7 +351,12 @@ impl Run {
                     if !ok {
                         continue;
                     }
-                    self.emit_at(kinds::SKILL_INJECTED, turn_id, None, skill.injected_payload());
+                    self.emit_at(
+                        kinds::SKILL_INJECTED,
+                        turn_id,
+                        None,
+                        skill.injected_payload(),
+                    );
                     chosen.push(skill);
                 }
             }
@@ -377,7 +388,11 @@ impl Run {
     /// Streams one response, emitting deltas and usage. Cancellation and the wall-time budget
     /// interrupt it at once (the backend's stream is dropped, partial text discarded).
     async fn stream(&mut self, turn_id: &str, request: ChatRequest) -> Result<Streamed, Terminal> {
-        let backend = self.setup.backend.clone().expect("checked before the first turn");
+        let backend = self
+            .setup
+            .backend
+            .clone()
+            .expect("checked before the first turn");
         let model = request.model.clone();
         let mut stream = backend.stream_chat(request);
         let deadline = self.setup.config.max_wall_time_sec.map(|max| {
@@ -510,8 +525,7 @@ impl Run {
                 p.insert("message".into(), message.clone().into());
                 p.insert("error_kind".into(), "human_required".into());
                 p.insert("wal_locator".into(), loc.clone().into());
-                if let Some(d) = details.filter(|d| d.as_object().is_some_and(|m| !m.is_empty()))
-                {
+                if let Some(d) = details.filter(|d| d.as_object().is_some_and(|m| !m.is_empty())) {
                     p.insert("details".into(), d);
                 }
                 (

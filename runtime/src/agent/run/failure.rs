@@ -7,20 +7,20 @@ use crate::agent::llm::LlmError;
 /// Why a run failed; becomes the `run_failed` payload (plus `wal_locator`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunFailure {
-    pub error_kind: String,
+    pub error_kind: &'static str,
     pub message: String,
     pub retryable: bool,
     pub retry_after_ms: Option<u64>,
-    pub details: Option<Value>,
+    pub details: Option<Box<Value>>,
     /// The approval failures (loop guard, no provider) write `wal_locator` before `details`;
     /// classified exceptions write it last.
     pub locator_before_details: bool,
 }
 
 impl RunFailure {
-    pub fn new(error_kind: &str, message: impl Into<String>) -> Self {
+    pub fn new(error_kind: &'static str, message: impl Into<String>) -> Self {
         RunFailure {
-            error_kind: error_kind.to_string(),
+            error_kind,
             message: message.into(),
             retryable: false,
             retry_after_ms: None,
@@ -31,14 +31,14 @@ impl RunFailure {
 
     /// A failure decided by the approval flow (`P/core/tool_orchestration.py` builds these
     /// payloads by hand, `wal_locator` before `details`).
-    pub fn approval(error_kind: &str, message: impl Into<String>, details: Value) -> Self {
+    pub fn approval(error_kind: &'static str, message: impl Into<String>, details: Value) -> Self {
         let mut f = RunFailure::new(error_kind, message).with_details(details);
         f.locator_before_details = true;
         f
     }
 
     pub fn with_details(mut self, details: Value) -> Self {
-        self.details = Some(details);
+        self.details = Some(Box::new(details));
         self
     }
 
@@ -60,11 +60,11 @@ impl RunFailure {
 
     pub fn from_llm(e: &LlmError) -> Self {
         RunFailure {
-            error_kind: e.error_kind().to_string(),
+            error_kind: e.error_kind(),
             message: e.message().to_string(),
             retryable: e.retryable(),
             retry_after_ms: e.retry_after_ms(),
-            details: e.details(),
+            details: e.details().map(Box::new),
             locator_before_details: false,
         }
     }
@@ -72,7 +72,7 @@ impl RunFailure {
     /// The payload, keys in the reference's order.
     pub fn payload(&self, wal_locator: &str) -> Map<String, Value> {
         let mut p = Map::new();
-        p.insert("error_kind".into(), self.error_kind.clone().into());
+        p.insert("error_kind".into(), self.error_kind.into());
         p.insert("message".into(), self.message.clone().into());
         p.insert("retryable".into(), self.retryable.into());
         if let Some(ms) = self.retry_after_ms {
@@ -82,7 +82,7 @@ impl RunFailure {
             p.insert("wal_locator".into(), wal_locator.into());
         }
         if let Some(d) = self.details.as_ref().filter(|d| !is_empty(d)) {
-            p.insert("details".into(), d.clone());
+            p.insert("details".into(), (**d).clone());
         }
         if !self.locator_before_details {
             p.insert("wal_locator".into(), wal_locator.into());

@@ -128,7 +128,14 @@ impl RunSetup {
                 .diagnostics
                 .iter()
                 .filter(|d| d.severity == crate::diagnostic::Severity::Error)
-                .map(|d| format!("{}:{}: {}", d.path.display(), d.range.start.line + 1, d.message))
+                .map(|d| {
+                    format!(
+                        "{}:{}: {}",
+                        d.path.display(),
+                        d.range.start.line + 1,
+                        d.message
+                    )
+                })
                 .collect();
             return Err(format!(
                 "the workspace configuration does not load:\n  {}",
@@ -279,11 +286,7 @@ impl RunHandle {
 
 /// A run id must name one directory under `runs/`.
 fn valid_run_id(id: &str) -> bool {
-    !id.is_empty()
-        && id != "."
-        && id != ".."
-        && !id.contains(['/', '\\', '\0'])
-        && id.len() <= 200
+    !id.is_empty() && id != "." && id != ".." && !id.contains(['/', '\\', '\0']) && id.len() <= 200
 }
 
 /// Starts a run on the current tokio runtime. Fails (writing nothing) when the run id is not a
@@ -320,7 +323,10 @@ pub fn start(setup: RunSetup, request: RunRequest) -> Result<RunHandle, StartErr
         previous,
     );
     let task = tokio::spawn(async move {
-        match std::panic::AssertUnwindSafe(run.execute()).catch_unwind().await {
+        match std::panic::AssertUnwindSafe(run.execute())
+            .catch_unwind()
+            .await
+        {
             Ok(result) => result,
             Err(panic) => {
                 let what = panic

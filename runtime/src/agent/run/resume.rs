@@ -112,9 +112,15 @@ mod tests {
     fn summary_lists_task_terminal_and_recent_tools() {
         let events = vec![
             ev("run_started", json!({"task": "fix it"})),
-            ev("tool_call_finished", json!({"tool": "file_read", "result": {"ok": true}})),
-            ev("tool_call_finished", json!({"tool": "shell_exec",
-                "result": {"ok": false, "error_kind": "permission"}})),
+            ev(
+                "tool_call_finished",
+                json!({"tool": "file_read", "result": {"ok": true}}),
+            ),
+            ev(
+                "tool_call_finished",
+                json!({"tool": "shell_exec",
+                "result": {"ok": false, "error_kind": "permission"}}),
+            ),
             ev("run_failed", json!({"message": "boom"})),
         ];
         assert_eq!(

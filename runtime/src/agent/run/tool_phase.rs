@@ -67,7 +67,8 @@ impl Run {
             let step_id = self.next_step_id();
             match self.admit(turn_id, &step_id, call).await? {
                 Some(s) => {
-                    self.history.push(json!({"role": "tool", "tool_call_id": call.call_id,
+                    self.history
+                        .push(json!({"role": "tool", "tool_call_id": call.call_id,
                         "content": to_python_json(&s.result)}));
                     settled[i] = Some(s);
                 }
@@ -97,7 +98,8 @@ impl Run {
 
         // Phase 3.
         for (i, _, result) in &executed {
-            self.history.push(json!({"role": "tool", "tool_call_id": calls[*i].call_id,
+            self.history
+                .push(json!({"role": "tool", "tool_call_id": calls[*i].call_id,
                 "content": to_python_json(result)}));
         }
         for (i, call) in calls.iter().enumerate() {
@@ -199,8 +201,13 @@ impl Run {
                 return Ok(Some(self.settle(turn_id, step_id, call, result)));
             }
             GateDecision::Ask { .. } => {
-                let request =
-                    safety::approval_request(&call.name, category, &call.args, action.as_ref(), &redactor);
+                let request = safety::approval_request(
+                    &call.name,
+                    category,
+                    &call.args,
+                    action.as_ref(),
+                    &redactor,
+                );
                 if let Some(settled) = self
                     .approve(turn_id, step_id, call, request, &redactor)
                     .await?
@@ -256,6 +263,7 @@ impl Run {
                         tool: call.name.clone(),
                         summary: shown_summary,
                         details: shown_request,
+                        arguments: redactor.redact_value(&Value::Object(call.args.clone())),
                     };
                     let timeout_ms = self.setup.config.safety.approval_timeout_ms;
                     let answer = tokio::select! {
