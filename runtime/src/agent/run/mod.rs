@@ -263,6 +263,11 @@ impl RunHandle {
         self.events.recv().await
     }
 
+    /// An event already emitted, without waiting.
+    pub fn try_next_event(&mut self) -> Option<Event> {
+        self.events.try_recv().ok()
+    }
+
     /// Waits for the end of the run (events not yet read are dropped; the WAL has them).
     pub async fn wait(self) -> RunResult {
         let RunHandle {
