@@ -119,7 +119,12 @@ pub fn command(parser: &mut lexopt::Parser, mut common: CommonArgs) -> Result<Ex
                     v.to_string_lossy()
                 ));
             }
-            other => return Err(format!("{}; run `skills-lsp run --help`", other.unexpected())),
+            other => {
+                return Err(format!(
+                    "{}; run `skills-lsp run --help`",
+                    other.unexpected()
+                ));
+            }
         }
     }
     let Some(task) = task.filter(|t| !t.trim().is_empty()) else {
@@ -262,4 +267,3 @@ async fn execute(args: RunArgs, common: CommonArgs, cwd: &Path) -> Result<ExitCo
         RunStatus::Cancelled => ExitCode::from(130),
     })
 }
-

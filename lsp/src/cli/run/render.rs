@@ -48,20 +48,24 @@ impl Renderer {
         let p = &e.payload;
         let s = |k: &str| e.payload_str(k).unwrap_or_default().to_string();
         match e.kind.as_str() {
-            kinds::RUN_STARTED => self.status(&format!(
-                "● run {} in {}",
-                e.run_id,
-                s("workspace_root")
-            )),
+            kinds::RUN_STARTED => {
+                self.status(&format!("● run {} in {}", e.run_id, s("workspace_root")))
+            }
             kinds::SKILL_INJECTED => {
                 if self.skills_shown.insert(s("mention_text")) {
-                    self.status(&format!("+ skill {} ({})", s("mention_text"), s("skill_path")));
+                    self.status(&format!(
+                        "+ skill {} ({})",
+                        s("mention_text"),
+                        s("skill_path")
+                    ));
                 }
             }
             kinds::SKILL_INJECTION_SKIPPED => self.status(&format!(
                 "! skill {} not injected: missing env var {}",
                 s("skill_name"),
-                p.get("missing_env_vars").map(Value::to_string).unwrap_or_default()
+                p.get("missing_env_vars")
+                    .map(Value::to_string)
+                    .unwrap_or_default()
             )),
             kinds::SKILL_MENTION_UNRESOLVED => {
                 let mut line = format!("! {} is not injected: {}", s("mention_text"), s("message"));
@@ -95,8 +99,16 @@ impl Renderer {
             }
             kinds::APPROVAL_DECIDED => {
                 let decision = s("decision");
-                let mark = if decision.starts_with("approved") { "✓" } else { "✗" };
-                self.status(&format!("  {mark} {} ({})", decision.replace('_', " "), s("reason")))
+                let mark = if decision.starts_with("approved") {
+                    "✓"
+                } else {
+                    "✗"
+                };
+                self.status(&format!(
+                    "  {mark} {} ({})",
+                    decision.replace('_', " "),
+                    s("reason")
+                ))
             }
             kinds::TOOL_CALL_FINISHED => {
                 let r = p.get("result").cloned().unwrap_or(Value::Null);
@@ -106,7 +118,11 @@ impl Renderer {
                 self.status(&format!("  ? {}", s("question")))
             }
             kinds::PLAN_UPDATED => {
-                let steps = p.get("plan").and_then(Value::as_array).cloned().unwrap_or_default();
+                let steps = p
+                    .get("plan")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
                 let mut lines = vec!["  plan:".to_string()];
                 for step in steps {
                     let mark = match step.get("status").and_then(Value::as_str) {
@@ -129,10 +145,9 @@ impl Renderer {
                 s("message")
             )),
             kinds::RUN_CANCELLED => self.status("✗ run cancelled"),
-            kinds::RUN_WAITING_HUMAN => self.status(&format!(
-                "… run waiting for a human: {}",
-                s("message")
-            )),
+            kinds::RUN_WAITING_HUMAN => {
+                self.status(&format!("… run waiting for a human: {}", s("message")))
+            }
             _ => {}
         }
         Ok(())
@@ -148,7 +163,10 @@ impl Renderer {
             return Ok(());
         }
         self.end_text_line()?;
-        let wal = self.wal.clone().unwrap_or_else(|| result.wal_locator.clone());
+        let wal = self
+            .wal
+            .clone()
+            .unwrap_or_else(|| result.wal_locator.clone());
         eprintln!("  events: {wal}");
         Ok(())
     }
@@ -177,7 +195,11 @@ fn call_summary(tool: &str, args: Option<&Value>) -> String {
     let argv = args.get("argv").and_then(Value::as_array).map(|a| {
         let words: Vec<String> = a
             .iter()
-            .map(|v| v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string()))
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| v.to_string())
+            })
             .collect();
         shlex::join(&words)
     });
@@ -204,7 +226,12 @@ fn call_summary(tool: &str, args: Option<&Value>) -> String {
 fn result_summary(r: &Value) -> String {
     let ok = r.get("ok").and_then(Value::as_bool).unwrap_or(false);
     let field = |k: &str| r.get(k).and_then(Value::as_str).unwrap_or_default();
-    let first_line = |t: &str| t.lines().find(|l| !l.trim().is_empty()).unwrap_or("").to_string();
+    let first_line = |t: &str| {
+        t.lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("")
+            .to_string()
+    };
     let ms = r.get("duration_ms").and_then(Value::as_u64).unwrap_or(0);
     if ok {
         let out = field("stdout");
@@ -246,11 +273,15 @@ mod tests {
     #[test]
     fn results_are_one_compact_line() {
         assert_eq!(
-            result_summary(&json!({"ok": true, "stdout": "hi\nthere\n", "exit_code": 0, "duration_ms": 3})),
+            result_summary(
+                &json!({"ok": true, "stdout": "hi\nthere\n", "exit_code": 0, "duration_ms": 3})
+            ),
             "✓ exit 0 · 3 ms · hi (+1 lines)"
         );
         assert_eq!(
-            result_summary(&json!({"ok": false, "stderr": "approval denied", "error_kind": "permission"})),
+            result_summary(
+                &json!({"ok": false, "stderr": "approval denied", "error_kind": "permission"})
+            ),
             "✗ permission: approval denied"
         );
         assert_eq!(

@@ -86,7 +86,9 @@ impl Prompter {
             PromptRequest::Approval { request, mut reply } => {
                 eprint!("{}", describe_approval(&request, &self.workspace_root));
                 loop {
-                    eprint!("  [a] approve  [s] approve for this session  [d] deny  [x] abort the run > ");
+                    eprint!(
+                        "  [a] approve  [s] approve for this session  [d] deny  [x] abort the run > "
+                    );
                     let line = tokio::select! {
                         l = lines.recv() => l.flatten(),
                         _ = reply.closed() => {
@@ -198,7 +200,11 @@ fn describe_approval(r: &ApprovalRequest, root: &Path) -> String {
             v.get(k)?
                 .as_array()?
                 .iter()
-                .map(|x| x.as_str().map(str::to_owned).unwrap_or_else(|| x.to_string()))
+                .map(|x| {
+                    x.as_str()
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| x.to_string())
+                })
                 .collect(),
         )
     };
@@ -211,7 +217,10 @@ fn describe_approval(r: &ApprovalRequest, root: &Path) -> String {
     let mut row = |k: &str, v: &str| out.push_str(&format!("    {k:<9}{v}\n"));
     match r.tool.as_str() {
         "shell_exec" | "shell" => {
-            row("command", &shlex::join(&argv(d, "argv").unwrap_or_default()));
+            row(
+                "command",
+                &shlex::join(&argv(d, "argv").unwrap_or_default()),
+            );
             row("cwd", &cwd("cwd"));
         }
         "shell_command" => {
@@ -221,7 +230,10 @@ fn describe_approval(r: &ApprovalRequest, root: &Path) -> String {
         "skill_exec" => {
             row("skill", &text(d, "skill_mention").unwrap_or_default());
             row("action", &text(d, "action_id").unwrap_or_default());
-            row("command", &shlex::join(&argv(d, "argv").unwrap_or_default()));
+            row(
+                "command",
+                &shlex::join(&argv(d, "argv").unwrap_or_default()),
+            );
             row("cwd", &root.to_string_lossy());
         }
         "file_write" => {
@@ -243,7 +255,10 @@ fn describe_approval(r: &ApprovalRequest, root: &Path) -> String {
                 out.push_str(&format!("    {l}\n"));
             }
             if lines.len() > MAX_SHOWN_LINES {
-                out.push_str(&format!("    … {} more lines\n", lines.len() - MAX_SHOWN_LINES));
+                out.push_str(&format!(
+                    "    … {} more lines\n",
+                    lines.len() - MAX_SHOWN_LINES
+                ));
             }
         }
         _ => {
@@ -339,7 +354,9 @@ mod tests {
         let new = "a\nb\nc\nD\ne\nf\ng\nh\n";
         assert_eq!(
             line_diff(old, new),
-            ["  …", "  b", "  c", "- d", "+ D", "  e", "  f", "  g", "+ h"]
+            [
+                "  …", "  b", "  c", "- d", "+ D", "  e", "  f", "  g", "+ h"
+            ]
         );
         assert_eq!(line_diff("", "x\ny\n"), ["+ x", "+ y"]);
     }
@@ -347,7 +364,10 @@ mod tests {
     #[test]
     fn decisions_accept_short_and_long_answers() {
         assert_eq!(parse_decision("A"), Some(ApprovalDecision::Approved));
-        assert_eq!(parse_decision("s"), Some(ApprovalDecision::ApprovedForSession));
+        assert_eq!(
+            parse_decision("s"),
+            Some(ApprovalDecision::ApprovedForSession)
+        );
         assert_eq!(parse_decision("no"), Some(ApprovalDecision::Denied));
         assert_eq!(parse_decision("x"), Some(ApprovalDecision::Abort));
         assert_eq!(parse_decision("maybe"), None);
