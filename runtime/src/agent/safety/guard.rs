@@ -81,7 +81,7 @@ pub fn evaluate_command_risk(argv: &[String]) -> CommandRisk {
 }
 
 /// The guard as the reference's descriptors call it: an empty argv is evaluated as `[""]` (low).
-pub fn evaluate_argv_or_blank(argv: &[String]) -> CommandRisk {
+pub(crate) fn evaluate_argv_or_blank(argv: &[String]) -> CommandRisk {
     if argv.is_empty() {
         evaluate_command_risk(&[String::new()])
     } else {

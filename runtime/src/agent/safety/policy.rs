@@ -131,7 +131,7 @@ fn in_tool_list(name: &str, list: &[String]) -> bool {
 /// `shlex.join`ed argv exactly or as a prefix ending at a space (`git status` matches
 /// `git status -s`, not `git statusx`); an entry without a space must equal `argv[0]` (`git`
 /// does not match `/usr/bin/git`).
-pub fn matching_prefix(argv: &[String], list: &[String]) -> Option<String> {
+pub(crate) fn matching_prefix(argv: &[String], list: &[String]) -> Option<String> {
     let joined = shlex::join(argv);
     let cmd0 = argv.first().map(String::as_str).unwrap_or("");
     list.iter()
@@ -148,4 +148,223 @@ pub fn matching_prefix(argv: &[String], list: &[String]) -> Option<String> {
             }
         })
         .map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn config(mode: SafetyMode) -> SafetyConfig {
+        SafetyConfig {
+            mode,
+            allowlist: Vec::new(),
+            denylist: Vec::new(),
+            tool_allowlist: Vec::new(),
+            tool_denylist: Vec::new(),
+            approval_timeout_ms: 60_000,
+        }
+    }
+
+    fn shell(args: Value, safety: &SafetyConfig) -> GateDecision {
+        let tool = if args.get("command").is_some() {
+            "shell_command"
+        } else {
+            "shell_exec"
+        };
+        decide(
+            tool,
+            Some(GateCategory::Shell),
+            args.as_object().unwrap(),
+            None,
+            safety,
+        )
+    }
+
+    fn argv(items: &[&str]) -> Vec<String> {
+        items.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn rules(items: &[&str]) -> Vec<String> {
+        argv(items)
+    }
+
+    #[test]
+    fn prefix_with_space_matches_at_a_word_boundary_of_the_quoted_command() {
+        let list = rules(&["git status"]);
+        assert!(matching_prefix(&argv(&["git", "status"]), &list).is_some());
+        assert!(matching_prefix(&argv(&["git", "status", "-s"]), &list).is_some());
+        assert!(matching_prefix(&argv(&["git", "statusx"]), &list).is_none());
+        let quoted = rules(&["echo 'a b'"]);
+        assert!(matching_prefix(&argv(&["echo", "a b", "c"]), &quoted).is_some());
+        assert!(matching_prefix(&argv(&["echo", "a", "b"]), &quoted).is_none());
+    }
+
+    #[test]
+    fn prefix_without_space_must_equal_argv0() {
+        let list = rules(&["git"]);
+        assert!(matching_prefix(&argv(&["git", "push"]), &list).is_some());
+        assert!(matching_prefix(&argv(&["/usr/bin/git"]), &list).is_none());
+        assert!(matching_prefix(&argv(&["git-receive-pack"]), &list).is_none());
+        assert!(matching_prefix(&[], &list).is_none());
+    }
+
+    #[test]
+    fn blank_entries_never_match_and_entries_are_trimmed() {
+        assert!(matching_prefix(&argv(&[""]), &rules(&["", "  "])).is_none());
+        assert_eq!(
+            matching_prefix(&argv(&["rm", "-rf", "/"]), &rules(&[" rm -rf "])),
+            Some("rm -rf".to_string())
+        );
+    }
+
+    #[test]
+    fn denylist_wins_over_everything_with_its_rule() {
+        let mut safety = config(SafetyMode::Allow);
+        safety.denylist = rules(&["rm"]);
+        safety.allowlist = rules(&["rm"]);
+        assert_eq!(
+            shell(json!({"argv": ["rm", "x"]}), &safety),
+            deny("Command is denied by safety.denylist.", "rm")
+        );
+    }
+
+    #[test]
+    fn mode_deny_denies_shell_file_and_custom_tools() {
+        let safety = config(SafetyMode::Deny);
+        let args = json!({"argv": ["ls"], "sandbox_permissions": "require_escalated"});
+        let args = args.as_object().unwrap();
+        for (tool, category) in [
+            ("shell_exec", GateCategory::Shell),
+            ("my_tool", GateCategory::Custom),
+        ] {
+            assert_eq!(
+                decide(tool, Some(category), args, None, &safety),
+                deny_by_mode()
+            );
+        }
+        // For file tools the escalation check comes first.
+        assert_eq!(
+            decide("file_write", Some(GateCategory::File), args, None, &safety),
+            ask("sandbox")
+        );
+    }
+
+    #[test]
+    fn mode_allow_runs_high_risk_commands_without_approval() {
+        let safety = config(SafetyMode::Allow);
+        assert_eq!(
+            shell(json!({"argv": ["rm", "-rf", "/"]}), &safety),
+            GateDecision::Allow
+        );
+    }
+
+    #[test]
+    fn require_escalated_asks_even_in_allow_mode() {
+        let safety = config(SafetyMode::Allow);
+        let args = json!({"argv": ["ls"], "sandbox_permissions": " Require_Escalated "});
+        assert_eq!(shell(args, &safety), ask("sandbox"));
+        let args = json!({"path": "a", "content": "x", "sandbox_permissions": "require_escalated"});
+        assert_eq!(
+            decide(
+                "file_write",
+                Some(GateCategory::File),
+                args.as_object().unwrap(),
+                None,
+                &safety
+            ),
+            ask("sandbox")
+        );
+    }
+
+    #[test]
+    fn allowlist_lets_complex_strings_through_as_the_reference_does() {
+        let mut safety = config(SafetyMode::Ask);
+        safety.allowlist = rules(&["pytest"]);
+        assert_eq!(
+            shell(json!({"command": "pytest && rm -rf /"}), &safety),
+            GateDecision::Allow
+        );
+        safety.allowlist.clear();
+        assert_eq!(
+            shell(json!({"command": "pytest && rm -rf /"}), &safety),
+            ask("risk=high")
+        );
+    }
+
+    #[test]
+    fn ask_mode_distinguishes_high_risk() {
+        let safety = config(SafetyMode::Ask);
+        assert_eq!(
+            shell(json!({"argv": ["sudo", "ls"]}), &safety),
+            ask("risk=high")
+        );
+        assert_eq!(shell(json!({"argv": ["ls"]}), &safety), ask("mode=ask"));
+        assert_eq!(shell(json!({"argv": "ls"}), &safety), ask("mode=ask"));
+    }
+
+    #[test]
+    fn unknown_tools_are_denied_by_descriptor() {
+        let decision = decide("nope", None, &Map::new(), None, &config(SafetyMode::Allow));
+        assert_eq!(
+            decision,
+            deny(
+                "Tool is denied because safety descriptor lookup failed (fail-closed).",
+                "descriptor=deny"
+            )
+        );
+    }
+
+    #[test]
+    fn ungated_tools_are_always_allowed() {
+        let decision = decide(
+            "file_read",
+            Some(GateCategory::None),
+            &Map::new(),
+            None,
+            &config(SafetyMode::Deny),
+        );
+        assert_eq!(decision, GateDecision::Allow);
+    }
+
+    #[test]
+    fn custom_tools_follow_tool_lists() {
+        let mut safety = config(SafetyMode::Ask);
+        safety.tool_allowlist = rules(&[" my_tool "]);
+        let none = Map::new();
+        let custom =
+            |name: &str, s: &SafetyConfig| decide(name, Some(GateCategory::Custom), &none, None, s);
+        assert_eq!(custom("my_tool", &safety), GateDecision::Allow);
+        assert_eq!(custom("other", &safety), ask("mode=ask"));
+        safety.tool_denylist = rules(&["my_tool"]);
+        assert_eq!(
+            custom(" my_tool ", &safety),
+            deny("Tool is denied by safety.tool_denylist.", "tool_denylist")
+        );
+    }
+
+    #[test]
+    fn skill_exec_is_judged_on_the_resolved_action_argv() {
+        let args = json!({"skill_mention": "$[a:b].c", "action_id": "run"});
+        let args = args.as_object().unwrap();
+        let mut safety = config(SafetyMode::Ask);
+        safety.denylist = rules(&["sudo"]);
+        let action = SkillActionIntent {
+            argv: argv(&["sudo", "x"]),
+            ..SkillActionIntent::default()
+        };
+        let decision = decide(
+            "skill_exec",
+            Some(GateCategory::Shell),
+            args,
+            Some(&action),
+            &safety,
+        );
+        assert_eq!(
+            decision,
+            deny("Command is denied by safety.denylist.", "sudo")
+        );
+        let unresolved = decide("skill_exec", Some(GateCategory::Shell), args, None, &safety);
+        assert_eq!(unresolved, ask("mode=ask"));
+    }
 }

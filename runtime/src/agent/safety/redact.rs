@@ -72,7 +72,7 @@ impl Redactor {
 /// How the reference logs the arguments of tools without a safety descriptor (custom tools and
 /// the ungated built-ins), and what it shows for custom tools' approvals: strings redacted, and
 /// every `env` object, at any depth, replaced by `env_keys` (its sorted key names) in place.
-pub fn redact_event_arguments(
+pub(crate) fn redact_event_arguments(
     args: &Map<String, Value>,
     redactor: &Redactor,
 ) -> Map<String, Value> {

@@ -5,7 +5,8 @@
 //! `tool_call_requested.arguments` (and the `llm_response_delta` tool calls), as
 //! `approval_requested.request`, and, in canonical form, as the input of the approval key. Key
 //! order follows the reference's descriptors (`P/safety/descriptors.py`), because the WAL keeps
-//! insertion order.
+//! insertion order. One deliberate divergence: what is logged and shown has secret values
+//! redacted for every tool, while the key is still computed from the reference's object.
 
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
@@ -18,23 +19,29 @@ use crate::agent::tools::GateCategory;
 use crate::text::python_strip;
 
 /// What a `skill_exec` call would run, resolved by the caller from the skill index the way the
-/// reference's `SkillExecDescriptor._resolve_action_intent` does. Leave it `Default` (all null)
-/// when the skill cannot be looked up at all.
-///
-/// `resolve_error` carries the reference's exception text: `not_a_single_full_token`,
-/// `argv_path_escape`, `argv_path_invalid`, or the resolver's error message. On
-/// `argv_path_*`, `argv` keeps the action's argv as declared (not materialized).
+/// reference's `SkillExecDescriptor._resolve_action_intent` does (it is ignored unless the
+/// trimmed `skill_mention` and `action_id` are both non-empty):
+/// 1. the trimmed mention must be exactly one full mention token, else only
+///    `resolve_error = "not_a_single_full_token"`;
+/// 2. an unknown skill leaves everything `Default` (no error); a resolver failure sets
+///    `resolve_error` to its message;
+/// 3. `bundle_root` = the skill directory, resolved; then, if `actions.<id>` is a mapping whose
+///    `argv` is a list of strings, `argv` = that list with each later item that looks like a
+///    path (contains `/` or starts with `.`) replaced by its resolved absolute path, which must
+///    start with `actions/`, have no `..` part, stay under `<bundle_root>/actions` and be an
+///    existing file; otherwise `resolve_error` = `argv_path_escape` / `argv_path_invalid` and
+///    `argv` stays as declared;
+/// 4. `timeout_ms` = `int(actions.<id>.timeout_ms)` when that converts; `env_keys` = the names
+///    of `actions.<id>.env` when it is a mapping.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SkillActionIntent {
     /// The skill directory, resolved (`str(Path(skill.path).parent.resolve())`).
     pub bundle_root: Option<String>,
     /// Only for bundle-backed skills.
     pub bundle_sha256: Option<String>,
-    /// The action's argv, path-like items resolved to absolute paths under `actions/`.
     pub argv: Vec<String>,
-    /// `int(actions.<id>.timeout_ms)` when it converts.
     pub timeout_ms: Option<i64>,
-    /// The names of `actions.<id>.env` (sorted here).
+    /// Sorted here; any order will do.
     pub env_keys: Vec<String>,
     pub resolve_error: Option<String>,
 }
@@ -96,16 +103,24 @@ impl Descriptor {
             _ => Descriptor::Passthrough,
         }
     }
+
+    /// One of the eight built-ins with their own sanitizer (spec §4.6).
+    fn has_own_sanitizer(self) -> bool {
+        !matches!(self, Descriptor::Passthrough | Descriptor::Deny)
+    }
 }
 
 /// The arguments as the WAL records them (`tool_call_requested.arguments`, the `arguments` of
-/// `llm_response_delta` tool calls) and as approvals show them.
+/// `llm_response_delta` tool calls).
 ///
 /// - `category`: the tool's gate category; `None` = no tool of that name is registered (the
 ///   reference logs only `{"error": …}` and the gate denies the call).
 /// - `skill_action`: for `skill_exec`, what the action resolves to (see [`SkillActionIntent`]).
-/// - `redactor`: the run's secret values; applied to tools without a descriptor only (the
-///   descriptor tools' argv and command text are logged as given, as in the reference).
+/// - `redactor`: the run's secret values. Tools without a descriptor are redacted as the
+///   reference does. For the eight descriptor tools the reference logs argv and command text as
+///   given; we go further and redact every string of their sanitized request too, except the
+///   `*_sha256` digests (a deliberate divergence: a secret typed into a command must not reach
+///   the WAL).
 pub fn logged_arguments(
     tool: &str,
     category: Option<GateCategory>,
@@ -113,7 +128,50 @@ pub fn logged_arguments(
     skill_action: Option<&SkillActionIntent>,
     redactor: &Redactor,
 ) -> Map<String, Value> {
-    match Descriptor::of(tool, category) {
+    let descriptor = Descriptor::of(tool, category);
+    let mut request = reference_request(descriptor, args, skill_action, redactor);
+    if descriptor.has_own_sanitizer() {
+        redact_strings_except_digests(&mut request, redactor);
+    }
+    request
+}
+
+/// The approval request for a call the policy answered with "ask".
+///
+/// `approval_key` is computed from the reference's sanitized request, so it is byte-identical to
+/// the reference's key; `request` and `summary` are what the approval UI and the WAL show, with
+/// secrets redacted as in [`logged_arguments`].
+pub fn approval_request(
+    tool: &str,
+    category: Option<GateCategory>,
+    args: &Map<String, Value>,
+    skill_action: Option<&SkillActionIntent>,
+    redactor: &Redactor,
+) -> ApprovalRequest {
+    let descriptor = Descriptor::of(tool, category);
+    let mut request = reference_request(descriptor, args, skill_action, redactor);
+    let mut summary = approval_summary(tool, &request);
+    let approval_key = approval_key(tool, &Value::Object(request.clone()));
+    if descriptor.has_own_sanitizer() {
+        redact_strings_except_digests(&mut request, redactor);
+        summary = redactor.redact_str(&summary).into_owned();
+    }
+    ApprovalRequest {
+        tool: tool.to_string(),
+        summary,
+        request: Value::Object(request),
+        approval_key,
+    }
+}
+
+/// The reference's sanitized request (`sanitize_for_event` = `sanitize_for_approval`).
+fn reference_request(
+    descriptor: Descriptor,
+    args: &Map<String, Value>,
+    skill_action: Option<&SkillActionIntent>,
+    redactor: &Redactor,
+) -> Map<String, Value> {
+    match descriptor {
         Descriptor::ShellExec => argv_tool_request(args, "argv", "cwd"),
         Descriptor::Shell => argv_tool_request(args, "command", "workdir"),
         Descriptor::ShellCommand => shell_command_request(args),
@@ -134,24 +192,29 @@ pub fn logged_arguments(
     }
 }
 
-/// The approval request for a call the policy answered with "ask": the sanitized request of
-/// [`logged_arguments`], its summary and its key.
-pub fn approval_request(
-    tool: &str,
-    category: Option<GateCategory>,
-    args: &Map<String, Value>,
-    skill_action: Option<&SkillActionIntent>,
-    redactor: &Redactor,
-) -> ApprovalRequest {
-    let request = logged_arguments(tool, category, args, skill_action, redactor);
-    let summary = approval_summary(tool, &request);
-    let request = Value::Object(request);
-    let approval_key = approval_key(tool, &request);
-    ApprovalRequest {
-        tool: tool.to_string(),
-        summary,
-        request,
-        approval_key,
+/// Every string in the request redacted, except the hex digests under `*_sha256` keys (a
+/// secret such as `abcd` could occur in a digest by chance).
+fn redact_strings_except_digests(request: &mut Map<String, Value>, redactor: &Redactor) {
+    if redactor.is_empty() {
+        return;
+    }
+    for (key, value) in request.iter_mut() {
+        if !key.ends_with("_sha256") {
+            redact_in_place(value, redactor);
+        }
+    }
+}
+
+fn redact_in_place(value: &mut Value, redactor: &Redactor) {
+    match value {
+        Value::String(s) => {
+            if let std::borrow::Cow::Owned(redacted) = redactor.redact_str(s) {
+                *s = redacted;
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| redact_in_place(v, redactor)),
+        Value::Object(map) => redact_strings_except_digests(map, redactor),
+        _ => {}
     }
 }
 
@@ -506,4 +569,210 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::agent::json::to_python_json;
+
+    fn logged(tool: &str, category: Option<GateCategory>, args: Value, secrets: &[&str]) -> String {
+        let map = logged_arguments(
+            tool,
+            category,
+            args.as_object().unwrap(),
+            None,
+            &Redactor::new(secrets),
+        );
+        to_python_json(&Value::Object(map))
+    }
+
+    fn summary(tool: &str, category: GateCategory, args: Value) -> String {
+        approval_request(
+            tool,
+            Some(category),
+            args.as_object().unwrap(),
+            None,
+            &Redactor::default(),
+        )
+        .summary
+    }
+
+    #[test]
+    fn unknown_tools_log_only_an_error() {
+        assert_eq!(
+            logged("nope", None, json!({"path": "secret"}), &[]),
+            r#"{"error": "Descriptor lookup failed; denying tool execution."}"#
+        );
+    }
+
+    #[test]
+    fn ungated_tools_log_their_arguments_redacted() {
+        assert_eq!(
+            logged(
+                "file_read",
+                Some(GateCategory::None),
+                json!({"path": "a-hunter22.txt", "max_bytes": 5.0}),
+                &["hunter22"]
+            ),
+            r#"{"path": "a-<redacted>.txt", "max_bytes": 5.0}"#
+        );
+    }
+
+    #[test]
+    fn descriptor_tools_log_commands_with_secrets_redacted_beyond_the_reference() {
+        assert_eq!(
+            logged(
+                "shell_exec",
+                Some(GateCategory::Shell),
+                json!({"argv": ["echo", "hunter22"], "env": {"K": "hunter22"}, "justification": " "}),
+                &["hunter22"]
+            ),
+            concat!(
+                r#"{"argv": ["echo", "<redacted>"], "cwd": null, "timeout_ms": null, "tty": false, "#,
+                r#""env_keys": ["K"], "sandbox": null, "sandbox_permissions": null, "#,
+                r#""risk": {"risk_level": "low", "reason": "未命中高危模式（Phase 2 最小规则）"}}"#
+            )
+        );
+    }
+
+    #[test]
+    fn approval_key_hashes_the_unredacted_request_while_display_is_redacted() {
+        let args = json!({"argv": ["login", "hunter22"]});
+        let args = args.as_object().unwrap();
+        let shell = Some(GateCategory::Shell);
+        let plain = approval_request("shell_exec", shell, args, None, &Redactor::default());
+        let secret = approval_request(
+            "shell_exec",
+            shell,
+            args,
+            None,
+            &Redactor::new(["hunter22"]),
+        );
+        assert_eq!(plain.approval_key, secret.approval_key);
+        assert_eq!(
+            secret.summary,
+            "授权：shell_exec 执行命令：login <redacted>"
+        );
+        assert_eq!(secret.request["argv"], json!(["login", "<redacted>"]));
+    }
+
+    #[test]
+    fn digests_are_never_redacted() {
+        // sha256("secret") contains "a25b".
+        let text = logged(
+            "file_write",
+            Some(GateCategory::File),
+            json!({"path": "a25b.txt", "content": "secret"}),
+            &["a25b"],
+        );
+        assert!(text.contains(r#""path": "<redacted>.txt""#), "{text}");
+        assert!(text.contains("a25b\""), "{text}");
+    }
+
+    #[test]
+    fn file_write_logs_size_and_digest_instead_of_content() {
+        assert_eq!(
+            logged(
+                "file_write",
+                Some(GateCategory::File),
+                json!({"path": "a", "content": "", "create_dirs": null, "mkdirs": 0}),
+                &[]
+            ),
+            concat!(
+                r#"{"path": "a", "create_dirs": false, "sandbox_permissions": null, "bytes": 0, "#,
+                r#""content_sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"}"#
+            )
+        );
+    }
+
+    #[test]
+    fn write_stdin_without_chars_is_a_poll() {
+        let text = logged(
+            "write_stdin",
+            Some(GateCategory::File),
+            json!({"session_id": 3}),
+            &[],
+        );
+        assert!(
+            text.ends_with(r#""bytes": null, "chars_sha256": null, "is_poll": true}"#),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn skill_exec_ignores_the_resolution_without_mention_and_action() {
+        let action = SkillActionIntent {
+            argv: vec!["sudo".into()],
+            env_keys: vec!["B".into(), "A".into()],
+            ..SkillActionIntent::default()
+        };
+        let args = json!({"skill_mention": " $[a:b].c ", "action_id": "  "});
+        let map = logged_arguments(
+            "skill_exec",
+            Some(GateCategory::Shell),
+            args.as_object().unwrap(),
+            Some(&action),
+            &Redactor::default(),
+        );
+        assert_eq!(map["skill_mention"], "$[a:b].c");
+        assert_eq!(map["argv"], json!([]));
+        let args = json!({"skill_mention": "$[a:b].c", "action_id": "run"});
+        let map = logged_arguments(
+            "skill_exec",
+            Some(GateCategory::Shell),
+            args.as_object().unwrap(),
+            Some(&action),
+            &Redactor::default(),
+        );
+        assert_eq!(map["env_keys"], json!(["A", "B"]));
+        assert_eq!(map["risk"]["risk_level"], "high");
+    }
+
+    #[test]
+    fn summary_shows_argv_command_or_unknown() {
+        let shell = GateCategory::Shell;
+        assert_eq!(
+            summary("shell_exec", shell, json!({"argv": ["ls", "a b"]})),
+            "授权：shell_exec 执行命令：ls a b"
+        );
+        assert_eq!(
+            summary("shell_command", shell, json!({"command": " ls | wc "})),
+            "授权：shell_command 执行命令：ls | wc"
+        );
+        assert_eq!(
+            summary("exec_command", shell, json!({"cmd": "top"})),
+            "授权：exec_command 执行命令：top"
+        );
+        assert_eq!(
+            summary("shell_exec", shell, json!({"argv": []})),
+            "授权：shell_exec 执行命令：<unknown>"
+        );
+        assert_eq!(
+            summary("file_write", GateCategory::File, json!({"path": "a"})),
+            "授权：file_write 执行命令：<unknown>"
+        );
+        assert_eq!(
+            summary(
+                "my_tool",
+                GateCategory::Custom,
+                json!({"argv": [1, true], "cmd": "x"})
+            ),
+            "授权：my_tool 执行命令：1 True"
+        );
+        assert_eq!(
+            summary(
+                "my_tool",
+                GateCategory::Custom,
+                json!({"command": 0, "cmd": ["a"]})
+            ),
+            "授权：my_tool 执行命令：['a']"
+        );
+    }
+
+    #[test]
+    fn apply_patch_collects_paths_from_every_line_break_python_knows() {
+        let text = "*** Add File: a\r\n  *** Update File:  b \u{2028}*** Move to: c\u{b}*** Delete File: d";
+        assert_eq!(patch_file_paths(text), ["a", "b", "c", "d"]);
+    }
 }
