@@ -2,15 +2,20 @@
 //! process group, captures bounded stdout/stderr tails, and enforces the timeout and the run's
 //! cancellation by killing the **whole group** (SIGTERM, 200 ms grace, SIGKILL).
 //!
-//! Unlike the reference, no process of the group outlives the call: once the command itself
-//! has exited, anything it left running in its group (`cmd &`) is terminated the same way, so a
-//! tool call never leaks background work into the editor's process tree. The child's stdin is
-//! `/dev/null` (the reference inherits it, which under a language server would be the protocol
-//! stream).
+//! Stricter than the reference, so that a tool call never leaks work into the editor's process
+//! tree:
+//! - the groups a command's descendants create are tracked while it runs and killed with its
+//!   own (bubblewrap's `--new-session` moves the sandboxed command into a new session, out of
+//!   reach of a kill aimed at the command's group);
+//! - once the command itself has exited, whatever it left running (`cmd &`) is terminated the
+//!   same way;
+//! - the child's stdin is `/dev/null` (the reference inherits it, which under a language
+//!   server would be the protocol stream).
 
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::Stdio;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncRead, AsyncReadExt};
@@ -111,40 +116,59 @@ pub async fn run_command(spec: &CommandSpec<'_>, cancel: &CancelToken) -> Comman
         }
     };
     // The child leads its own group, so its pid is the group id.
-    let pgid = child.id().and_then(|p| i32::try_from(p).ok());
+    let mut groups = child
+        .id()
+        .and_then(|p| i32::try_from(p).ok())
+        .map(ProcessGroups::new);
     let out_reader = spawn_tail_reader(child.stdout.take(), MAX_STDOUT_BYTES);
     let err_reader = spawn_tail_reader(child.stderr.take(), MAX_STDERR_BYTES);
 
-    let deadline = tokio::time::Instant::now() + Duration::from_millis(spec.timeout_ms);
+    // A timeout too large to represent means no deadline at all.
+    let far_future = tokio::time::Instant::now() + Duration::from_secs(100 * 365 * 24 * 3600);
+    let deadline = tokio::time::Instant::now()
+        .checked_add(Duration::from_millis(spec.timeout_ms))
+        .map_or(far_future, |d| d.min(far_future));
     #[derive(Clone, Copy)]
     enum End {
         Exited(Option<std::process::ExitStatus>),
         Timeout,
         Cancelled,
     }
-    let end = tokio::select! {
-        status = child.wait() => End::Exited(status.ok()),
-        _ = tokio::time::sleep_until(deadline) => End::Timeout,
-        _ = cancel.cancelled() => End::Cancelled,
+    let mut scan_every = tokio::time::interval(SCAN_INTERVAL);
+    let end = loop {
+        tokio::select! {
+            status = child.wait() => break End::Exited(status.ok()),
+            _ = tokio::time::sleep_until(deadline) => break End::Timeout,
+            _ = cancel.cancelled() => break End::Cancelled,
+            _ = scan_every.tick() => {
+                if let Some(g) = groups.as_mut() {
+                    g.scan();
+                }
+            }
+        }
     };
-    // Whatever ended the call, nothing of the group may survive it.
+    // Whatever ended the call, nothing the command started may survive it.
     let exited_status = match end {
         End::Exited(status) => {
-            if let Some(pgid) = pgid {
-                terminate_group_remnants(pgid).await;
+            if let Some(g) = groups.as_mut() {
+                g.terminate(None).await;
             }
             status
         }
         End::Timeout | End::Cancelled => {
-            if let Some(pgid) = pgid {
-                terminate_group(pgid, &mut child).await;
+            match groups.as_mut() {
+                Some(g) => {
+                    g.scan();
+                    g.terminate(Some(&mut child)).await;
+                }
+                None => {
+                    let _ = child.kill().await;
+                }
             }
             None
         }
     };
 
-    // Readers end when every writer is gone; a process that left the group (setsid) may still
-    // hold a pipe, so waiting is bounded by the grace period.
     let (out, out_trunc) = collect(out_reader).await;
     let (err, err_trunc) = collect(err_reader).await;
     let (out, err, combined_trunc) = apply_combined_limit(out, err);
@@ -192,37 +216,88 @@ fn exit_code(status: std::process::ExitStatus) -> i64 {
     }
 }
 
+/// How often the command's process tree is scanned for new process groups.
+const SCAN_INTERVAL: Duration = Duration::from_millis(50);
+
 fn signal_group(pgid: i32, sig: i32) -> bool {
     // SAFETY: plain syscall; a negative pid addresses the process group.
     unsafe { libc::kill(-pgid, sig) == 0 }
 }
 
-/// Timeout or cancellation: SIGTERM to the group, up to 200 ms for the command to exit, then
-/// SIGKILL to the group, then reap the command.
-async fn terminate_group(pgid: i32, child: &mut Child) {
-    signal_group(pgid, libc::SIGTERM);
-    let exited = tokio::time::timeout(TERMINATE_GRACE, child.wait())
-        .await
-        .is_ok();
-    if !exited || group_alive(pgid) {
-        signal_group(pgid, libc::SIGKILL);
-    }
-    let _ = child.wait().await;
+/// The process groups a command spread into: its own, plus any group a descendant created
+/// (bubblewrap's `--new-session` puts the sandboxed command in a new session, out of reach of
+/// a kill aimed at the command's group). Descendants are found by scanning `/proc` while the
+/// command runs; elsewhere than Linux only the command's own group is known.
+struct ProcessGroups {
+    leader: i32,
+    pgids: Vec<i32>,
 }
 
-/// After the command exited: whatever it left in its group gets the same SIGTERM → SIGKILL.
-async fn terminate_group_remnants(pgid: i32) {
-    if !signal_group(pgid, libc::SIGTERM) {
-        return; // nothing left in the group
-    }
-    let until = Instant::now() + TERMINATE_GRACE;
-    while Instant::now() < until {
-        if !group_alive(pgid) {
-            return;
+impl ProcessGroups {
+    fn new(leader: i32) -> Self {
+        ProcessGroups {
+            leader,
+            pgids: vec![leader],
         }
-        tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    signal_group(pgid, libc::SIGKILL);
+
+    /// Adds the groups of the leader's current descendants.
+    fn scan(&mut self) {
+        #[cfg(target_os = "linux")]
+        {
+            let table = proc_table();
+            let mut frontier = vec![self.leader];
+            let mut seen = std::collections::HashSet::new();
+            while let Some(pid) = frontier.pop() {
+                for p in table.iter().filter(|p| p.ppid == pid) {
+                    if seen.insert(p.pid) {
+                        frontier.push(p.pid);
+                        if !self.pgids.contains(&p.pgrp) {
+                            self.pgids.push(p.pgrp);
+                        }
+                    }
+                }
+            }
+        }
+        // SAFETY: `getpgrp` cannot fail. Never signal the runtime's own group (a child may
+        // have moved into it), nor init's.
+        let own = unsafe { libc::getpgrp() };
+        self.pgids.retain(|&g| g > 1 && g != own);
+    }
+
+    fn alive(&self) -> bool {
+        self.pgids.iter().any(|&g| group_alive(g))
+    }
+
+    fn signal(&self, sig: i32) {
+        for &g in &self.pgids {
+            signal_group(g, sig);
+        }
+    }
+
+    /// SIGTERM to every group, up to 200 ms for them (and the command, when still running) to
+    /// exit, then SIGKILL to every group; the command is reaped.
+    async fn terminate(&mut self, child: Option<&mut Child>) {
+        self.signal(libc::SIGTERM);
+        let until = tokio::time::Instant::now() + TERMINATE_GRACE;
+        let mut child = child;
+        if let Some(c) = child.as_deref_mut() {
+            let _ = tokio::time::timeout_at(until, c.wait()).await;
+        }
+        while tokio::time::Instant::now() < until && self.alive() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        if self.alive()
+            || child
+                .as_deref_mut()
+                .is_some_and(|c| c.try_wait().ok().flatten().is_none())
+        {
+            self.signal(libc::SIGKILL);
+        }
+        if let Some(c) = child {
+            let _ = c.wait().await;
+        }
+    }
 }
 
 /// Whether some process of the group still runs (zombies waiting for their reaper do not count).
@@ -237,30 +312,47 @@ fn group_alive(pgid: i32) -> bool {
     }
 }
 
-/// Processes of group `pgid` that are not zombies, read from `/proc`.
 #[cfg(target_os = "linux")]
-pub fn live_group_members(pgid: i32) -> usize {
+struct ProcEntry {
+    pid: i32,
+    ppid: i32,
+    pgrp: i32,
+    /// Zombie or dead: already gone as far as killing goes.
+    gone: bool,
+}
+
+/// Every process in `/proc`, from `/proc/<pid>/stat` (`pid (comm) state ppid pgrp ...`; the
+/// command name may contain spaces and parentheses, so fields are read after the last `)`).
+#[cfg(target_os = "linux")]
+fn proc_table() -> Vec<ProcEntry> {
     let Ok(dir) = std::fs::read_dir("/proc") else {
-        return 0;
+        return Vec::new();
     };
     dir.filter_map(Result::ok)
-        .filter(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .bytes()
-                .all(|b| b.is_ascii_digit())
-        })
-        .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
-        .filter(|stat| {
-            // `pid (comm) state ppid pgrp ...`; comm may contain spaces and parentheses.
-            let Some(after) = stat.rfind(')').map(|i| &stat[i + 1..]) else {
-                return false;
-            };
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter_map(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            let after = &stat[stat.rfind(')')? + 1..];
             let mut fields = after.split_whitespace();
-            let state = fields.next();
-            let pgrp = fields.nth(1).and_then(|s| s.parse::<i32>().ok());
-            pgrp == Some(pgid) && state != Some("Z") && state != Some("X")
+            let state = fields.next()?;
+            let ppid = fields.next()?.parse().ok()?;
+            let pgrp = fields.next()?.parse().ok()?;
+            Some(ProcEntry {
+                pid,
+                ppid,
+                pgrp,
+                gone: state == "Z" || state == "X",
+            })
         })
+        .collect()
+}
+
+/// Processes of group `pgid` that are not zombies.
+#[cfg(target_os = "linux")]
+pub fn live_group_members(pgid: i32) -> usize {
+    proc_table()
+        .iter()
+        .filter(|p| p.pgrp == pgid && !p.gone)
         .count()
 }
 
@@ -294,37 +386,55 @@ impl TailBuffer {
     }
 }
 
-type Reader = Option<JoinHandle<(Vec<u8>, bool)>>;
+/// A pipe being drained into a shared tail buffer, so that what was read stays available even
+/// when the reading has to be abandoned.
+struct Reader {
+    task: JoinHandle<()>,
+    tail: Arc<Mutex<TailBuffer>>,
+}
 
-fn spawn_tail_reader<R: AsyncRead + Unpin + Send + 'static>(pipe: Option<R>, max: usize) -> Reader {
+fn spawn_tail_reader<R: AsyncRead + Unpin + Send + 'static>(
+    pipe: Option<R>,
+    max: usize,
+) -> Option<Reader> {
     let mut pipe = pipe?;
-    Some(tokio::spawn(async move {
-        let mut tail = TailBuffer {
-            max,
-            buf: std::collections::VecDeque::new(),
-            truncated: false,
-        };
+    let tail = Arc::new(Mutex::new(TailBuffer {
+        max,
+        buf: std::collections::VecDeque::new(),
+        truncated: false,
+    }));
+    let sink = tail.clone();
+    let task = tokio::spawn(async move {
         let mut chunk = vec![0u8; 8192];
         loop {
             match pipe.read(&mut chunk).await {
                 Ok(0) | Err(_) => break,
-                Ok(n) => tail.push(&chunk[..n]),
+                Ok(n) => {
+                    if let Ok(mut t) = sink.lock() {
+                        t.push(&chunk[..n]);
+                    }
+                }
             }
         }
-        (Vec::from(tail.buf), tail.truncated)
-    }))
+    });
+    Some(Reader { task, tail })
 }
 
-async fn collect(reader: Reader) -> (Vec<u8>, bool) {
-    let Some(mut handle) = reader else {
+/// Waits (at most the grace period) for the pipe's end, then takes what was captured. A
+/// process that left the command's groups may keep the pipe open; its later output is lost.
+async fn collect(reader: Option<Reader>) -> (Vec<u8>, bool) {
+    let Some(mut reader) = reader else {
         return (Vec::new(), false);
     };
-    match tokio::time::timeout(TERMINATE_GRACE, &mut handle).await {
-        Ok(Ok(v)) => v,
-        _ => {
-            handle.abort();
-            (Vec::new(), false)
-        }
+    if tokio::time::timeout(TERMINATE_GRACE, &mut reader.task)
+        .await
+        .is_err()
+    {
+        reader.task.abort();
+    }
+    match reader.tail.lock() {
+        Ok(mut t) => (Vec::from(std::mem::take(&mut t.buf)), t.truncated),
+        Err(_) => (Vec::new(), false),
     }
 }
 

@@ -50,10 +50,11 @@ pub fn resolve_policy(
     requested: Option<&str>,
     default_policy: SandboxPolicy,
 ) -> Result<(String, &'static str), String> {
-    let requested = requested
-        .map(|s| crate::text::python_strip(s).to_lowercase())
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "inherit".to_owned());
+    // `str(sandbox or "inherit").strip().lower()`: only an absent or empty value inherits.
+    let requested = match requested {
+        None | Some("") => "inherit".to_owned(),
+        Some(s) => crate::text::python_strip(s).to_lowercase(),
+    };
     let effective = match requested.as_str() {
         "inherit" => match default_policy {
             SandboxPolicy::None => "none",
@@ -277,6 +278,14 @@ mod tests {
         assert_eq!(
             resolve_policy(Some("none"), SandboxPolicy::Restricted).unwrap_err(),
             "invalid sandbox policy: none"
+        );
+        assert_eq!(
+            resolve_policy(Some(""), SandboxPolicy::None).unwrap(),
+            ("inherit".to_owned(), "none")
+        );
+        assert_eq!(
+            resolve_policy(Some("  "), SandboxPolicy::None).unwrap_err(),
+            "invalid sandbox policy: "
         );
     }
 

@@ -343,7 +343,7 @@ fn coerce_int(value: &Value) -> Result<i64, Failure> {
                     "int_from_float",
                     "Input should be a valid integer, got a number with a fractional part",
                 ))
-            } else if f.abs() >= 9.223_372_036_854_775_807e18 {
+            } else if f.abs() >= 9.223_372_036_854_776e18 {
                 Err(INT_SIZE)
             } else {
                 Ok(f as i64)
@@ -392,8 +392,8 @@ fn coerce_bool(value: &Value) -> Result<bool, Failure> {
             (Some(0), _) => Ok(false),
             (Some(1), _) => Ok(true),
             (Some(_), _) => Err(PARSING),
-            (None, Some(f)) if f == 0.0 => Ok(false),
-            (None, Some(f)) if f == 1.0 => Ok(true),
+            (None, Some(0.0)) => Ok(false),
+            (None, Some(1.0)) => Ok(true),
             _ => Err(TYPE),
         },
         Value::String(s) => match python_strip(s).to_ascii_lowercase().as_str() {

@@ -148,13 +148,14 @@ pub(crate) fn os_error_text(e: &std::io::Error, path: &str) -> String {
     }
 }
 
-/// The C library's message for an errno value (what Python shows).
+/// The C library's message for an errno value (what Python shows), without Rust's
+/// ` (os error N)` suffix.
 fn strerror(code: i32) -> String {
-    // SAFETY: `strerror` returns a pointer to a NUL-terminated message for any errno value; it
-    // is copied out before another call could reuse the buffer.
-    unsafe { std::ffi::CStr::from_ptr(libc::strerror(code)) }
-        .to_string_lossy()
-        .into_owned()
+    let text = std::io::Error::from_raw_os_error(code).to_string();
+    match text.strip_suffix(&format!(" (os error {code})")) {
+        Some(msg) => msg.to_owned(),
+        None => text,
+    }
 }
 
 /// How pydantic shows an input in an error: its `repr`, cut to its first 25 and last 24
@@ -174,6 +175,15 @@ pub(crate) fn pydantic_input_repr(value: &Value) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn os_errors_read_like_python() {
+        let e = std::io::Error::from_raw_os_error(libc::ENOENT);
+        assert_eq!(
+            os_error_text(&e, "/x'y"),
+            "[Errno 2] No such file or directory: \"/x'y\""
+        );
+    }
 
     #[test]
     fn floats_print_like_python() {
@@ -202,6 +212,13 @@ mod tests {
         assert_eq!(
             repr(&json!({"a": [1, 2.5, null, true]})),
             "{'a': [1, 2.5, None, True]}"
+        );
+        // A repr of 50 characters is kept whole; 51 are cut (checked against pydantic 2.14).
+        let fifty = json!("y".repeat(48));
+        assert_eq!(pydantic_input_repr(&fifty), format!("'{}'", "y".repeat(48)));
+        assert_eq!(
+            pydantic_input_repr(&json!("y".repeat(49))),
+            format!("'{}...{}'", "y".repeat(24), "y".repeat(23))
         );
         let long = json!(["a".repeat(30), "b".repeat(30), "c".repeat(30)]);
         assert_eq!(

@@ -1,9 +1,105 @@
-//! `view_image` (being ported).
+//! `view_image`: a workspace image (up to 5 MiB) as base64 with a MIME type guessed from its
+//! extension.
 
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
-use super::{ToolContext, ToolResult};
+use super::args::{self, Field, Model, NON_EMPTY_STR};
+use super::{ToolContext, ToolResult, os_error_text, paths};
 
-pub(crate) fn view_image(_args: &Map<String, Value>, _ctx: &ToolContext) -> ToolResult {
-    ToolResult::error("unknown", "view_image is not available yet")
+const MAX_IMAGE_BYTES: usize = 5 * 1024 * 1024;
+
+static VIEW_IMAGE_ARGS: Model = Model {
+    name: "_ViewImageArgs",
+    fields: &[Field::required("path", NON_EMPTY_STR)],
+};
+
+pub(crate) fn view_image(args: &Map<String, Value>, ctx: &ToolContext) -> ToolResult {
+    let v = match args::validate(&VIEW_IMAGE_ARGS, args) {
+        Ok(v) => v,
+        Err(msg) => return ToolResult::error("validation", msg),
+    };
+    let raw = v["path"].as_str().unwrap_or_default();
+    let path = match paths::resolve_in_workspace(&ctx.workspace_root, raw) {
+        Ok(p) => p,
+        Err(msg) => return ToolResult::error("permission", msg),
+    };
+    let shown = paths::display(&path);
+    if !path.exists() {
+        return ToolResult::error_with_data("not_found", "image not found", json!({"path": raw}));
+    }
+    if !path.is_file() {
+        return ToolResult::error_with_data(
+            "validation",
+            "path must be a file",
+            json!({"path": shown}),
+        );
+    }
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) => {
+            return ToolResult::error_with_data(
+                "unknown",
+                os_error_text(&e, &shown),
+                json!({"path": shown}),
+            );
+        }
+    };
+    if bytes.len() > MAX_IMAGE_BYTES {
+        return ToolResult::error_with_data(
+            "validation",
+            "image exceeds max bytes",
+            json!({"path": shown, "bytes": bytes.len(), "max_bytes": MAX_IMAGE_BYTES}),
+        );
+    }
+    let mime = match path
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .as_deref()
+    {
+        Some("png") => "image/png",
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("gif") => "image/gif",
+        Some("webp") => "image/webp",
+        _ => "application/octet-stream",
+    };
+    ToolResult::success(
+        "",
+        Some(json!({"path": shown, "mime": mime, "base64": base64(&bytes), "bytes": bytes.len()})),
+    )
+}
+
+/// Standard base64 with padding.
+fn base64(data: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::base64;
+
+    #[test]
+    fn base64_matches_the_standard_alphabet() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(&[0xff, 0xfe, 0xfd, 0x00]), "//79AA==");
+    }
 }
