@@ -220,6 +220,16 @@ struct AttemptFailure {
     retry_after_ms: Option<u64>,
 }
 
+/// What one request produced.
+enum Attempt {
+    /// A 2xx response whose body is the event stream.
+    Accepted(reqwest::Response),
+    /// The server refused the auto-added `stream_options`: resend at once without them (not a
+    /// retry: no event, no delay, no attempt counted).
+    ResendWithoutStreamOptions,
+    Failed(AttemptFailure),
+}
+
 /// One `stream_chat` call: attempts, retries, and the decoding of the accepted response.
 struct StreamSession {
     shared: Arc<BackendShared>,
@@ -276,14 +286,13 @@ impl StreamSession {
             }
             let failure = match self.response.as_mut() {
                 None => match self.open().await {
-                    Ok(response) => {
+                    Attempt::Accepted(response) => {
                         self.response = Some(response);
                         self.decoder = ChatSseDecoder::new();
                         continue;
                     }
-                    Err(Some(failure)) => failure,
-                    // The usage fallback: resend at once, not counted as a retry.
-                    Err(None) => continue,
+                    Attempt::ResendWithoutStreamOptions => continue,
+                    Attempt::Failed(failure) => failure,
                 },
                 Some(response) => match response.chunk().await {
                     Ok(Some(bytes)) => {
@@ -317,22 +326,22 @@ impl StreamSession {
         self.response = None;
     }
 
-    /// One request. `Err(None)`: the server refused the auto-added `stream_options`; the body
-    /// is switched to the fallback and the caller resends immediately.
-    async fn open(&mut self) -> Result<reqwest::Response, Option<AttemptFailure>> {
+    /// Sends the request once (switching to the fallback body when the server refuses the
+    /// auto-added `stream_options`).
+    async fn open(&mut self) -> Attempt {
         let key = match &self.shared.api_key {
             Ok(key) => key,
+            // A config error is not retryable: it fails the stream as is.
             Err(error) => {
-                // Not retryable: fails the stream as is.
-                return Err(Some(AttemptFailure {
+                return Attempt::Failed(AttemptFailure {
                     error: error.clone(),
                     kind: "config",
                     status: None,
                     retry_after_ms: None,
-                }));
+                });
             }
         };
-        let response = self
+        let sent = self
             .shared
             .client
             .post(&self.shared.endpoint)
@@ -340,26 +349,29 @@ impl StreamSession {
             .bearer_auth(&key.0)
             .body(self.body.clone())
             .send()
-            .await
-            .map_err(|error| Some(transport_failure(&error)))?;
+            .await;
+        let response = match sent {
+            Ok(response) => response,
+            Err(error) => return Attempt::Failed(transport_failure(&error)),
+        };
         let status = response.status();
         if status.is_success() {
-            return Ok(response);
+            return Attempt::Accepted(response);
         }
         let retry_after_ms = retry_after_ms(response.headers());
         let body = read_error_body(response).await;
         if !self.yielded_any && rejects_stream_options(status, &body) {
             if let Some(fallback) = self.fallback_body.take() {
                 self.body = fallback;
-                return Err(None);
+                return Attempt::ResendWithoutStreamOptions;
             }
         }
-        Err(Some(AttemptFailure {
+        Attempt::Failed(AttemptFailure {
             error: http_status_error(status.as_u16(), &body, retry_after_ms),
             kind: "http_status",
             status: Some(status.as_u16()),
             retry_after_ms,
-        }))
+        })
     }
 
     /// Reports and waits out a retry when the failure allows one; `false` when it does not.
