@@ -78,7 +78,12 @@ async fn one_run(root: &std::path::Path) -> (Duration, Duration, usize) {
     }
     let result = handle.wait().await;
     let total = t.elapsed();
-    assert_eq!(result.status, RunStatus::Completed, "{}", result.final_output);
+    assert_eq!(
+        result.status,
+        RunStatus::Completed,
+        "{}",
+        result.final_output
+    );
     let tools = *in_tools.lock().unwrap();
     (total, tools, events)
 }
@@ -116,7 +121,11 @@ fn main() {
         .unwrap_or(7);
     let root = std::env::temp_dir().join(format!("skills-agent-bench-{}", std::process::id()));
     std::fs::create_dir_all(root.join("config")).unwrap();
-    std::fs::write(root.join("config/runtime.yaml"), "run: {max_steps: 1000}\nsafety: {mode: allow}\n").unwrap();
+    std::fs::write(
+        root.join("config/runtime.yaml"),
+        "run: {max_steps: 1000}\nsafety: {mode: allow}\n",
+    )
+    .unwrap();
     std::fs::write(root.join("notes.txt"), "a small file\nwith two lines\n").unwrap();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

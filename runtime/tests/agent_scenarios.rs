@@ -19,10 +19,7 @@ struct Recording {
 
 impl ChatBackend for Recording {
     fn stream_chat(&self, request: ChatRequest) -> ChatStream {
-        self.requests
-            .lock()
-            .unwrap()
-            .push(request.messages.clone());
+        self.requests.lock().unwrap().push(request.messages.clone());
         self.inner.stream_chat(request)
     }
 

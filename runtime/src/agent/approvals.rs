@@ -6,7 +6,8 @@
 //! - [`ScriptedApprovals`]: decisions from a list, in order (scenario scripts);
 //! - [`ApprovalInbox`]: requests parked until someone answers by `approval_key` — what a
 //!   terminal prompt or an editor uses;
-//! - [`RuleApprovals`]: ordered rules `{tool, condition?, decision}`, default denied.
+//! - [`RuleApprovals`]: ordered rules `{tool, condition?, decision}` over the sanitized request
+//!   (conditions are data: command prefix, maximum risk, field equality), default denied.
 //!
 //! [`ApprovalSession`] holds the `approved_for_session` keys, shared by every run started with
 //! it (the reference keeps them for the life of the `Agent`).
@@ -19,38 +20,8 @@ use std::sync::{Arc, Mutex};
 use serde_json::Value;
 use tokio::sync::oneshot;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ApprovalDecision {
-    Approved,
-    ApprovedForSession,
-    Denied,
-    Abort,
-}
-
-impl ApprovalDecision {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ApprovalDecision::Approved => "approved",
-            ApprovalDecision::ApprovedForSession => "approved_for_session",
-            ApprovalDecision::Denied => "denied",
-            ApprovalDecision::Abort => "abort",
-        }
-    }
-
-    /// Parses a decision, with the aliases Studio accepts (`approved-session`,
-    /// `approved_for_sess`).
-    pub fn parse(s: &str) -> Option<ApprovalDecision> {
-        match s.trim() {
-            "approved" => Some(ApprovalDecision::Approved),
-            "approved_for_session" | "approved-session" | "approved_for_sess" => {
-                Some(ApprovalDecision::ApprovedForSession)
-            }
-            "denied" => Some(ApprovalDecision::Denied),
-            "abort" => Some(ApprovalDecision::Abort),
-            _ => None,
-        }
-    }
-}
+use crate::agent::safety::decide_by_rules;
+pub use crate::agent::safety::{ApprovalDecision, ApprovalRule, RuleCondition};
 
 /// What the provider is asked about (the sanitized request: no secrets, no file contents).
 #[derive(Debug, Clone, PartialEq)]
@@ -143,35 +114,31 @@ impl ApprovalProvider for ScriptedApprovals {
     }
 }
 
-/// One ordered rule of a [`RuleApprovals`] provider.
-pub struct ApprovalRule {
-    /// Tool name, or `*` for any.
-    pub tool: String,
-    /// `None`: always matches. A condition returning `None` (could not evaluate) does not.
-    pub condition: Option<RuleCondition>,
-    pub decision: ApprovalDecision,
-}
-
-pub type RuleCondition = Box<dyn Fn(&ApprovalRequest) -> Option<bool> + Send + Sync>;
-
-/// The first rule whose tool matches and whose condition holds decides; default `denied`
-/// (spec §4.9).
-#[derive(Default)]
+/// Ordered rules (spec §4.9, [`crate::agent::safety::decide_by_rules`]): the first rule whose
+/// tool matches and whose condition holds on the sanitized request decides; otherwise
+/// `default` (the reference's is `denied`).
+#[derive(Debug, Clone)]
 pub struct RuleApprovals {
     pub rules: Vec<ApprovalRule>,
+    pub default: ApprovalDecision,
 }
 
 impl RuleApprovals {
+    pub fn new(rules: Vec<ApprovalRule>) -> Self {
+        RuleApprovals {
+            rules,
+            default: ApprovalDecision::Denied,
+        }
+    }
+
     pub fn decide(&self, request: &ApprovalRequest) -> ApprovalDecision {
-        self.rules
-            .iter()
-            .find(|r| {
-                (r.tool == "*" || r.tool == request.tool)
-                    && r.condition
-                        .as_ref()
-                        .is_none_or(|c| c(request).unwrap_or(false))
-            })
-            .map_or(ApprovalDecision::Denied, |r| r.decision)
+        let sanitized = crate::agent::safety::ApprovalRequest {
+            tool: request.tool.clone(),
+            summary: request.summary.clone(),
+            request: request.details.clone(),
+            approval_key: request.approval_key.clone(),
+        };
+        decide_by_rules(&self.rules, self.default, &sanitized)
     }
 }
 
@@ -312,27 +279,6 @@ mod tests {
     }
 
     #[test]
-    fn decisions_parse_with_studio_aliases() {
-        assert_eq!(
-            ApprovalDecision::parse("approved-session"),
-            Some(ApprovalDecision::ApprovedForSession)
-        );
-        assert_eq!(
-            ApprovalDecision::parse("abort"),
-            Some(ApprovalDecision::Abort)
-        );
-        assert_eq!(ApprovalDecision::parse("yes"), None);
-        for d in [
-            ApprovalDecision::Approved,
-            ApprovalDecision::ApprovedForSession,
-            ApprovalDecision::Denied,
-            ApprovalDecision::Abort,
-        ] {
-            assert_eq!(ApprovalDecision::parse(d.as_str()), Some(d));
-        }
-    }
-
-    #[test]
     fn loop_guard_trips_on_the_second_denial_of_one_key() {
         let mut c = DenialCounter::default();
         assert!(!c.record("a"));
@@ -340,38 +286,23 @@ mod tests {
         assert!(c.record("a"));
     }
 
-    #[test]
-    fn rules_first_match_wins_and_default_is_denied() {
-        let p = RuleApprovals {
-            rules: vec![
-                ApprovalRule {
-                    tool: "shell_exec".into(),
-                    condition: Some(Box::new(|r| Some(r.approval_key == "ok"))),
-                    decision: ApprovalDecision::Approved,
-                },
-                ApprovalRule {
-                    tool: "file_write".into(),
-                    condition: Some(Box::new(|_| None)),
-                    decision: ApprovalDecision::Approved,
-                },
-                ApprovalRule {
-                    tool: "*".into(),
-                    condition: None,
-                    decision: ApprovalDecision::Abort,
-                },
-            ],
-        };
+    #[tokio::test]
+    async fn rule_provider_answers_from_the_sanitized_request() {
+        let p = RuleApprovals::new(vec![ApprovalRule {
+            tool: "shell_exec".into(),
+            condition: Some(RuleCondition::CommandPrefix("git status".into())),
+            decision: ApprovalDecision::Approved,
+        }]);
+        let mut r = request("shell_exec", "k");
+        r.details = json!({"argv": ["git", "status", "-s"]});
         assert_eq!(
-            p.decide(&request("shell_exec", "ok")),
-            ApprovalDecision::Approved
+            p.request_approval(&r, 1).await,
+            Ok(ApprovalDecision::Approved)
         );
+        r.details = json!({"argv": ["git", "push"]});
         assert_eq!(
-            p.decide(&request("file_write", "x")),
-            ApprovalDecision::Abort
-        );
-        assert_eq!(
-            RuleApprovals::default().decide(&request("x", "y")),
-            ApprovalDecision::Denied
+            p.request_approval(&r, 1).await,
+            Ok(ApprovalDecision::Denied)
         );
     }
 

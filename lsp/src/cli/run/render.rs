@@ -51,15 +51,9 @@ impl Renderer {
             kinds::RUN_STARTED => {
                 self.status(&format!("● run {} in {}", e.run_id, s("workspace_root")))
             }
-            kinds::SKILL_INJECTED => {
-                if self.skills_shown.insert(s("mention_text")) {
-                    self.status(&format!(
-                        "+ skill {} ({})",
-                        s("mention_text"),
-                        s("skill_path")
-                    ));
-                }
-            }
+            kinds::SKILL_INJECTED if self.skills_shown.insert(s("mention_text")) => self.status(
+                &format!("+ skill {} ({})", s("mention_text"), s("skill_path")),
+            ),
             kinds::SKILL_INJECTION_SKIPPED => self.status(&format!(
                 "! skill {} not injected: missing env var {}",
                 s("skill_name"),

@@ -21,7 +21,7 @@ use tokio::sync::{mpsc, oneshot};
 
 pub enum PromptRequest {
     Approval {
-        request: ApprovalRequest,
+        request: Box<ApprovalRequest>,
         reply: oneshot::Sender<ApprovalDecision>,
     },
     Human {
@@ -152,7 +152,7 @@ impl ApprovalProvider for Prompter {
     fn request_approval<'a>(&'a self, request: &'a ApprovalRequest, _: u64) -> ApprovalFuture<'a> {
         let (reply, answer) = oneshot::channel();
         let sent = self.tx.send(PromptRequest::Approval {
-            request: request.clone(),
+            request: Box::new(request.clone()),
             reply,
         });
         Box::pin(async move {

