@@ -583,3 +583,237 @@ async fn a_run_id_that_is_not_a_plain_name_is_refused() {
     req.run_id = Some("../escape".into());
     assert!(start(ws.setup(json!([])), req).is_err());
 }
+
+#[tokio::test]
+async fn an_editor_answering_on_approval_requested_always_finds_the_request_pending() {
+    let ws = Ws::new("inbox", json!({"safety": {"mode": "ask"}}));
+    let mut setup = ws.setup(json!([
+        calls(vec![call(
+            "c1",
+            "shell_exec",
+            json!({"argv": ["echo", "one"]})
+        )]),
+        calls(vec![call(
+            "c2",
+            "shell_exec",
+            json!({"argv": ["echo", "two"]})
+        )]),
+        text("done")
+    ]));
+    let inbox = ApprovalInbox::new();
+    setup.approvals = Some(inbox.clone() as Arc<dyn ApprovalProvider>);
+    let mut handle = start(setup, RunRequest::new("echo")).unwrap();
+    let mut answered = 0;
+    while let Some(e) = handle.next_event().await {
+        if e.kind == "approval_requested" {
+            let key = e.payload_str("approval_key").unwrap();
+            assert!(
+                inbox.decide(key, ApprovalDecision::Approved),
+                "not pending yet"
+            );
+            answered += 1;
+        }
+    }
+    assert_eq!(answered, 2);
+    assert_eq!(handle.wait().await.status, RunStatus::Completed);
+}
+
+fn skill_workspace(name: &str, policy: &str) -> Ws {
+    let ws = Ws::new(
+        name,
+        json!({"skills": {
+            "env_var_missing_policy": policy,
+            "spaces": [{"id": "web", "namespace": "web", "sources": ["fs"]}],
+            "sources": [{"id": "fs", "type": "filesystem", "options": {"root": "skills"}}]}}),
+    );
+    ws.file(
+        "skills/deploy/SKILL.md",
+        "---\nname: deploy\ndescription: deploys\n---\nbody\n",
+    )
+    .file(
+        "skills/deploy/agents/openai.yaml",
+        "dependencies:\n  tools:\n    - {type: env_var, value: SKILLS_TEST_UNSET_TOKEN}\n",
+    );
+    ws
+}
+
+#[tokio::test]
+async fn a_skill_missing_its_env_var_is_skipped_or_fails_the_run_per_policy() {
+    let ws = skill_workspace("envskip", "skip_skill");
+    let (events, result) = run(ws.setup(json!([text("ok")])), "use $[web].deploy").await;
+    assert_eq!(result.status, RunStatus::Completed);
+    assert_eq!(
+        labels(&events)[..4],
+        [
+            "run_started",
+            "env_var_required@turn_1",
+            "skill_injection_skipped@turn_1",
+            "llm_request_started@turn_1"
+        ]
+    );
+    assert_eq!(
+        events[2].payload["missing_env_vars"],
+        json!(["SKILLS_TEST_UNSET_TOKEN"])
+    );
+    // Without the skill: system, skills list, task.
+    assert_eq!(events[3].payload["messages_count"], 3);
+
+    let ws = skill_workspace("envfail", "fail_fast");
+    let (events, result) = run(ws.setup(json!([text("ok")])), "use $[web].deploy").await;
+    assert_eq!(result.status, RunStatus::Failed);
+    let failed = events.last().unwrap();
+    assert_eq!(failed.payload["error_kind"], "missing_env_var");
+    assert_eq!(
+        failed.payload["details"]["missing_env_vars"],
+        json!(["SKILLS_TEST_UNSET_TOKEN"])
+    );
+
+    // A value the session already has is used and never logged.
+    let ws = skill_workspace("envset", "fail_fast");
+    let setup = ws.setup(json!([text("ok")]));
+    setup
+        .session
+        .set_env_var("SKILLS_TEST_UNSET_TOKEN", "value-never-logged");
+    let (events, result) = run(setup, "use $[web].deploy").await;
+    assert_eq!(result.status, RunStatus::Completed);
+    assert_eq!(events[1].kind, "env_var_set");
+    assert_eq!(events[1].payload["value_source"], "provided");
+    assert_eq!(events[2].kind, "skill_injected");
+    let text = std::fs::read_to_string(&result.wal_locator).unwrap();
+    assert!(!text.contains("value-never-logged"));
+}
+
+/// A human who always gives the same answer.
+struct Answers(&'static str);
+
+impl skills_runtime::agent::tools::HumanIo for Answers {
+    fn ask(
+        &self,
+        _call_id: &str,
+        _question: &str,
+        _choices: &[String],
+        _context: &Value,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Option<String>> + Send + '_>> {
+        let a = self.0.to_string();
+        Box::pin(async move { Some(a) })
+    }
+}
+
+#[tokio::test]
+async fn ask_human_events_are_streamed_just_before_the_call_finishes() {
+    let ws = Ws::new("askhuman", json!({}));
+    let mut setup = ws.setup(json!([
+        calls(vec![call(
+            "c1",
+            "ask_human",
+            json!({"question": "which file?"})
+        )]),
+        text("thanks")
+    ]));
+    setup.human = Some(Arc::new(Answers("a.txt")));
+    let (events, result) = run(setup, "ask").await;
+    assert_eq!(result.status, RunStatus::Completed);
+    assert_eq!(
+        labels(&events)[3..7],
+        [
+            "tool_call_requested@turn_1/step_1",
+            "tool_call_started@turn_1/step_1",
+            "human_request",
+            "human_response"
+        ]
+    );
+    assert_eq!(events[7].kind, "tool_call_finished");
+    assert_eq!(events[7].payload["result"]["data"]["answer"], "a.txt");
+}
+
+/// A backend that fails or reports retries, for the error mapping.
+struct Failing(skills_runtime::agent::llm::LlmError, bool);
+
+impl skills_runtime::agent::llm::ChatBackend for Failing {
+    fn stream_chat(
+        &self,
+        request: skills_runtime::agent::llm::ChatRequest,
+    ) -> skills_runtime::agent::llm::ChatStream {
+        if self.1 {
+            if let Some(hook) = &request.on_retry {
+                hook(skills_runtime::agent::llm::RetryScheduled {
+                    error_kind: "http_status",
+                    status_code: Some(429),
+                    attempt: 0,
+                    max_retries: 3,
+                    retry_after_ms: Some(2000),
+                    delay_ms: 2000,
+                });
+            }
+        }
+        let e = self.0.clone();
+        Box::pin(futures_util::stream::once(async move { Err(e) }))
+    }
+
+    fn provider(&self) -> &'static str {
+        "test"
+    }
+}
+
+#[tokio::test]
+async fn backend_errors_map_onto_the_error_kind_catalogue() {
+    use skills_runtime::agent::llm::LlmError;
+    let ws = Ws::new("llmerr", json!({}));
+    let mut setup = ws.setup(json!([]));
+    setup.backend = Some(Arc::new(Failing(
+        LlmError::Auth {
+            status: 401,
+            message: "HTTP 401: bad key".into(),
+        },
+        true,
+    )));
+    let (events, result) = run(setup, "x").await;
+    assert_eq!(
+        labels(&events),
+        [
+            "run_started",
+            "llm_request_started@turn_1",
+            "llm_retry_scheduled@turn_1",
+            "run_failed"
+        ]
+    );
+    assert_eq!(
+        events[2].payload,
+        *json!({"provider": "openai", "error_kind": "http_status", "status_code": 429,
+                "attempt": 0, "max_retries": 3, "retry_after_ms": 2000, "delay_ms": 2000})
+        .as_object()
+        .unwrap()
+    );
+    assert_eq!(result.final_output, "HTTP 401: bad key");
+    assert_eq!(events[3].payload["details"], json!({"status_code": 401}));
+    assert_eq!(events[3].payload["error_kind"], "auth_error");
+
+    let mut setup = ws.setup(json!([]));
+    setup.backend = Some(Arc::new(Failing(
+        LlmError::ContextLengthExceeded("context length exceeded".into()),
+        false,
+    )));
+    let (events, _) = run(setup, "x").await;
+    let n = events.len();
+    assert_eq!(events[n - 2].kind, "context_length_exceeded");
+    assert_eq!(
+        events[n - 2].payload,
+        *json!({"mode": "fail_fast", "compactions": 0})
+            .as_object()
+            .unwrap()
+    );
+    assert_eq!(
+        events[n - 1].payload["error_kind"],
+        "context_length_exceeded"
+    );
+}
+
+#[tokio::test]
+async fn no_backend_fails_before_the_first_turn() {
+    let ws = Ws::new("nobackend", json!({}));
+    let mut setup = ws.setup(json!([]));
+    setup.backend = None;
+    let (events, result) = run(setup, "x").await;
+    assert_eq!(labels(&events), ["run_started", "run_failed"]);
+    assert_eq!(result.final_output, "未配置 LLM backend（backend=None）");
+}

@@ -67,7 +67,9 @@ pub type ApprovalFuture<'a> =
     Pin<Box<dyn Future<Output = Result<ApprovalDecision, ApprovalError>> + Send + 'a>>;
 
 /// Decides approval requests. The engine applies the timeout itself; `timeout_ms` is passed
-/// so a provider can show it (or give up earlier).
+/// so a provider can show it (or give up earlier). `request_approval` is called just before
+/// the engine emits `approval_requested` and its future is polled just after: register the
+/// request in the call, interact (print, notify) in the future.
 pub trait ApprovalProvider: Send + Sync {
     fn request_approval<'a>(
         &'a self,
@@ -150,8 +152,9 @@ impl ApprovalProvider for RuleApprovals {
 }
 
 /// Requests parked until answered through [`decide`](Self::decide), keyed by `approval_key`
-/// (as Studio keys them by `(run_id, approval_key)`). The engine's `approval_requested` event
-/// tells the answering side what is pending; [`pending`](Self::pending) lists it too.
+/// (as Studio keys them by `(run_id, approval_key)`). The engine hands a request over before
+/// it emits `approval_requested`, so an answer sent on seeing that event always finds it;
+/// [`pending`](Self::pending) lists what is waiting.
 #[derive(Default)]
 pub struct ApprovalInbox {
     waiting: Mutex<HashMap<String, Parked>>,

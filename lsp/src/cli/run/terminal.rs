@@ -150,12 +150,13 @@ fn parse_decision(line: &str) -> Option<ApprovalDecision> {
 
 impl ApprovalProvider for Prompter {
     fn request_approval<'a>(&'a self, request: &'a ApprovalRequest, _: u64) -> ApprovalFuture<'a> {
-        let (reply, answer) = oneshot::channel();
-        let sent = self.tx.send(PromptRequest::Approval {
-            request: Box::new(request.clone()),
-            reply,
-        });
+        // Sent when first polled: after the engine has emitted `approval_requested`.
         Box::pin(async move {
+            let (reply, answer) = oneshot::channel();
+            let sent = self.tx.send(PromptRequest::Approval {
+                request: Box::new(request.clone()),
+                reply,
+            });
             if sent.is_err() {
                 return Err(ApprovalError::Failed("the terminal is gone".into()));
             }

@@ -247,32 +247,35 @@ impl Run {
         let (decision, reason) = if self.setup.session.approvals.is_approved(&key) {
             (ApprovalDecision::ApprovedForSession, "cached")
         } else {
+            let provider = self.setup.approvals.clone();
+            let ask = ApprovalRequest {
+                run_id: self.emitter.run_id().to_string(),
+                call_id: call.call_id.clone(),
+                approval_key: key.clone(),
+                tool: call.name.clone(),
+                summary: shown_summary.clone(),
+                details: shown_request.clone(),
+                arguments: redactor.redact_value(&Value::Object(call.args.clone())),
+            };
+            let timeout_ms = self.setup.config.safety.approval_timeout_ms;
+            // The request is handed over before `approval_requested` is emitted, so whoever
+            // answers on that event (an editor, through `ApprovalInbox`) finds it pending.
+            let pending = provider
+                .as_ref()
+                .map(|p| p.request_approval(&ask, timeout_ms));
             let mut p = Map::new();
             p.insert("approval_key".into(), key.clone().into());
             p.insert("tool".into(), call.name.clone().into());
-            p.insert("summary".into(), shown_summary.clone().into());
-            p.insert("request".into(), shown_request.clone());
+            p.insert("summary".into(), shown_summary.into());
+            p.insert("request".into(), shown_request);
             self.emit_at(kinds::APPROVAL_REQUESTED, turn_id, Some(step_id), p);
-            match self.setup.approvals.clone() {
+            match pending {
                 None => (ApprovalDecision::Denied, "no_provider"),
-                Some(provider) => {
-                    let ask = ApprovalRequest {
-                        run_id: self.emitter.run_id().to_string(),
-                        call_id: call.call_id.clone(),
-                        approval_key: key.clone(),
-                        tool: call.name.clone(),
-                        summary: shown_summary,
-                        details: shown_request,
-                        arguments: redactor.redact_value(&Value::Object(call.args.clone())),
-                    };
-                    let timeout_ms = self.setup.config.safety.approval_timeout_ms;
+                Some(pending) => {
                     let answer = tokio::select! {
                         biased;
                         _ = self.cancel.cancelled() => return Err(Terminal::Cancelled),
-                        r = tokio::time::timeout(
-                            Duration::from_millis(timeout_ms),
-                            provider.request_approval(&ask, timeout_ms),
-                        ) => r,
+                        r = tokio::time::timeout(Duration::from_millis(timeout_ms), pending) => r,
                     };
                     match answer {
                         Err(_) => (ApprovalDecision::Denied, "timeout"),
