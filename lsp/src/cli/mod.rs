@@ -26,7 +26,7 @@ USAGE:
     skills-lsp rules [--format human|json|markdown]  list every rule
     skills-lsp mentions [FILE|-]             print the mentions the runtime extracts, as JSON lines
     skills-lsp scan [OPTIONS]                print the skill index as JSON
-    skills-lsp run \"TASK\" [OPTIONS]         run an agent on TASK (`skills-lsp run --help`)
+    skills-lsp run \"TASK\" [OPTIONS]          run an agent on TASK (`skills-lsp run --help`)
 
 OPTIONS:
     --workspace-root DIR       workspace root (default: current directory); paths print relative to it
