@@ -817,3 +817,31 @@ async fn no_backend_fails_before_the_first_turn() {
     assert_eq!(labels(&events), ["run_started", "run_failed"]);
     assert_eq!(result.final_output, "未配置 LLM backend（backend=None）");
 }
+
+#[tokio::test]
+async fn a_skill_over_the_injection_limit_fails_after_its_skill_injected() {
+    let ws = Ws::new(
+        "toolarge",
+        json!({"skills": {
+            "injection": {"max_bytes": 10},
+            "spaces": [{"id": "web", "namespace": "web", "sources": ["fs"]}],
+            "sources": [{"id": "fs", "type": "filesystem", "options": {"root": "skills"}}]}}),
+    );
+    ws.file(
+        "skills/big/SKILL.md",
+        "---\nname: big\ndescription: too big\n---\nbody\n",
+    );
+    let (events, result) = run(ws.setup(json!([text("never")])), "use $[web].big").await;
+    assert_eq!(
+        labels(&events),
+        ["run_started", "skill_injected@turn_1", "run_failed"]
+    );
+    assert_eq!(
+        result.final_output,
+        "Skill body exceeds configured max bytes."
+    );
+    let details = &events[2].payload["details"];
+    assert_eq!(details["framework_code"], "SKILL_BODY_TOO_LARGE");
+    assert_eq!(details["framework_details"]["limit_bytes"], 10);
+    assert_eq!(details["framework_details"]["actual_bytes"], 44);
+}

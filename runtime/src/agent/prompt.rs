@@ -48,7 +48,7 @@ enum InjectionMode {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum SkillRender {
+enum SkillRender {
     Body,
     MethodOnly,
     Summary,
@@ -79,7 +79,7 @@ pub(crate) struct PromptBuilder {
     developer_template: String,
     include_skills_list: bool,
     injection: InjectionMode,
-    pub(crate) render: SkillRender,
+    render: SkillRender,
     history: bool,
     tools: ToolsExposure,
     max_messages: usize,
@@ -238,13 +238,14 @@ impl PromptBuilder {
         self.injection != InjectionMode::None && self.render != SkillRender::None
     }
 
-    /// The injected message for a skill whose raw SKILL.md text is `raw` (`Err`: the reason
-    /// the body could not be read or is too large — only `body` rendering fails on it).
-    pub fn render_skill(
+    /// The injected message for a skill whose raw SKILL.md text is `raw` (`Err`: why the body
+    /// could not be read or is too large). Only `body` rendering fails on that error, as
+    /// upstream; `method_only` falls back to the summary.
+    pub fn render_skill<E>(
         &self,
         skill: &PromptSkill,
-        raw: Result<String, String>,
-    ) -> Result<Option<String>, String> {
+        raw: Result<String, E>,
+    ) -> Result<Option<String>, E> {
         Ok(match self.render {
             SkillRender::None => None,
             SkillRender::Summary => Some(render_summary(skill)),
@@ -481,7 +482,7 @@ mod tests {
     fn default_profile_messages_match_the_reference() {
         let b = builder("default_agent");
         let raw = "---\nname: article-writer\n---\n# Method\nWrite.\n".to_string();
-        let injected = b.render_skill(&skill(), Ok(raw)).unwrap().unwrap();
+        let injected = b.render_skill::<()>(&skill(), Ok(raw)).unwrap().unwrap();
         let m = b.build("do it", "/ws", &[], &[skill()], &[injected], &[]);
         assert_eq!(m.len(), 4);
         assert_eq!(
@@ -526,7 +527,7 @@ mod tests {
         );
         let b = builder("structured_transform");
         assert_eq!(
-            b.render_skill(&skill(), Err("unreadable".into()))
+            b.render_skill(&skill(), Err::<String, &str>("unreadable"))
                 .unwrap()
                 .unwrap(),
             "Skill summary:\n- mention: $[web].article-writer\n- description: writes articles\n- locator: /ws/s/SKILL.md"
@@ -571,7 +572,7 @@ mod tests {
         };
         let b = PromptBuilder::new(&crate::agent::config::RunConfig::default().prompt, &e).unwrap();
         let out = b
-            .render_skill(
+            .render_skill::<()>(
                 &skill(),
                 Ok("# Intro\nx\n## Steps\n1. a\n2. b\n# Other\ny\n".into()),
             )

@@ -369,18 +369,10 @@ impl Run {
             } else {
                 Ok(String::new())
             };
-            let raw = match raw {
-                Ok(r) => Ok(r),
-                Err(f) if self.prompt.render == crate::agent::prompt::SkillRender::Body => {
-                    return Err(f);
-                }
-                Err(f) => Err(f.message),
-            };
-            let rendered = self
-                .prompt
-                .render_skill(&skills::prompt_skill(&skill.skill), raw)
-                .map_err(RunFailure::config)?;
-            out.extend(rendered);
+            out.extend(
+                self.prompt
+                    .render_skill(&skills::prompt_skill(&skill.skill), raw)?,
+            );
         }
         Ok(out)
     }
