@@ -608,7 +608,7 @@ async fn an_editor_answering_on_approval_requested_always_finds_the_request_pend
         if e.kind == "approval_requested" {
             let key = e.payload_str("approval_key").unwrap();
             assert!(
-                inbox.decide(key, ApprovalDecision::Approved),
+                inbox.decide(&e.run_id, key, ApprovalDecision::Approved),
                 "not pending yet"
             );
             answered += 1;

@@ -151,13 +151,13 @@ impl ApprovalProvider for RuleApprovals {
     }
 }
 
-/// Requests parked until answered through [`decide`](Self::decide), keyed by `approval_key`
-/// (as Studio keys them by `(run_id, approval_key)`). The engine hands a request over before
+/// Requests parked until answered through [`decide`](Self::decide), keyed by
+/// `(run_id, approval_key)` as Studio keys them, so one inbox can serve every run of a session. The engine hands a request over before
 /// it emits `approval_requested`, so an answer sent on seeing that event always finds it;
 /// [`pending`](Self::pending) lists what is waiting.
 #[derive(Default)]
 pub struct ApprovalInbox {
-    waiting: Mutex<HashMap<String, Parked>>,
+    waiting: Mutex<HashMap<(String, String), Parked>>,
 }
 
 struct Parked {
@@ -170,9 +170,11 @@ impl ApprovalInbox {
         Arc::new(ApprovalInbox::default())
     }
 
-    /// Answers the pending request with this key. `false` if nothing is waiting for it.
-    pub fn decide(&self, approval_key: &str, decision: ApprovalDecision) -> bool {
-        match lock(&self.waiting).remove(approval_key) {
+    /// Answers the pending request of `run_id` with this key. `false` if nothing is waiting
+    /// for it (never asked, already answered, or timed out).
+    pub fn decide(&self, run_id: &str, approval_key: &str, decision: ApprovalDecision) -> bool {
+        let key = (run_id.to_string(), approval_key.to_string());
+        match lock(&self.waiting).remove(&key) {
             Some(p) => p.reply.send(decision).is_ok(),
             None => false,
         }
@@ -190,14 +192,14 @@ impl ApprovalInbox {
 impl ApprovalProvider for ApprovalInbox {
     fn request_approval<'a>(&'a self, request: &'a ApprovalRequest, _: u64) -> ApprovalFuture<'a> {
         let (tx, rx) = oneshot::channel();
+        let key = (request.run_id.clone(), request.approval_key.clone());
         lock(&self.waiting).insert(
-            request.approval_key.clone(),
+            key.clone(),
             Parked {
                 request: request.clone(),
                 reply: tx,
             },
         );
-        let key = request.approval_key.clone();
         Box::pin(async move {
             let guard = Unpark { inbox: self, key };
             let out = rx
@@ -212,7 +214,7 @@ impl ApprovalProvider for ApprovalInbox {
 /// Removes a parked request when its waiter goes away (timeout, cancellation).
 struct Unpark<'a> {
     inbox: &'a ApprovalInbox,
-    key: String,
+    key: (String, String),
 }
 
 impl Drop for Unpark<'_> {
@@ -322,9 +324,10 @@ mod tests {
             tokio::task::yield_now().await;
         }
         assert_eq!(inbox.pending(), vec![req]);
-        assert!(inbox.decide("k1", ApprovalDecision::Denied));
+        assert!(!inbox.decide("other-run", "k1", ApprovalDecision::Denied));
+        assert!(inbox.decide("r", "k1", ApprovalDecision::Denied));
         assert_eq!(answered.await.unwrap(), Ok(ApprovalDecision::Denied));
-        assert!(!inbox.decide("k1", ApprovalDecision::Approved));
+        assert!(!inbox.decide("r", "k1", ApprovalDecision::Approved));
         // A waiter that times out leaves nothing behind.
         let r = request("t", "k2");
         let timed_out = tokio::time::timeout(
