@@ -845,3 +845,59 @@ async fn a_skill_over_the_injection_limit_fails_after_its_skill_injected() {
     assert_eq!(details["framework_details"]["limit_bytes"], 10);
     assert_eq!(details["framework_details"]["actual_bytes"], 44);
 }
+
+#[tokio::test]
+async fn cancelling_while_an_approval_is_pending_ends_the_run_at_once() {
+    let ws = Ws::new("cancelapproval", json!({"safety": {"mode": "ask"}}));
+    let mut setup = ws.setup(json!([calls(vec![call(
+        "c1",
+        "shell_exec",
+        json!({"argv": ["echo", "hi"]})
+    )])]));
+    let inbox = ApprovalInbox::new();
+    setup.approvals = Some(inbox.clone() as Arc<dyn ApprovalProvider>);
+    let mut handle = start(setup, RunRequest::new("echo")).unwrap();
+    let mut events = Vec::new();
+    while let Some(e) = handle.next_event().await {
+        if e.kind == "approval_requested" {
+            handle.cancel();
+        }
+        events.push(e);
+    }
+    let n = events.len();
+    assert_eq!(events[n - 2].kind, "approval_requested");
+    assert_eq!(events[n - 1].kind, "run_cancelled");
+    assert!(inbox.pending().is_empty());
+    assert_eq!(handle.wait().await.status, RunStatus::Cancelled);
+}
+
+#[tokio::test]
+async fn an_initial_history_is_kept_and_suppresses_the_resume_summary() {
+    let ws = Ws::new("history", json!({}));
+    let setup = ws.setup(json!([text("first")]));
+    let mut req = RunRequest::new("one");
+    req.run_id = Some("run_hist".into());
+    start(setup, req).unwrap().wait().await;
+    let setup = ws.setup(json!([text("second")]));
+    let mut req = RunRequest::new("two");
+    req.run_id = Some("run_hist".into());
+    req.initial_history = Some(vec![
+        json!({"role": "user", "content": "earlier"}),
+        json!({"role": "assistant", "content": "reply"}),
+        json!({"role": "tool", "content": "dropped"}),
+        json!({"role": "user", "content": ["not a string"]}),
+    ]);
+    let result = start(setup, req).unwrap().wait().await;
+    assert_eq!(result.status, RunStatus::Completed);
+    let all = wal::read_events(Path::new(&result.wal_locator), None)
+        .unwrap()
+        .events;
+    let started = find(&all, "run_started");
+    assert_eq!(started[1].payload["resume"]["enabled"], false);
+    assert_eq!(started[1].payload["resume"]["previous_events"], 4);
+    // system, skills list, the two kept history messages, task.
+    assert_eq!(
+        find(&all, "llm_request_started")[1].payload["messages_count"],
+        5
+    );
+}
