@@ -11,7 +11,6 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use skills_runtime::agent::approvals::{ApprovalDecision, ApprovalProvider, FixedApprovals};
 use skills_runtime::agent::llm::ChatBackend;
@@ -208,22 +207,22 @@ async fn execute(args: RunArgs, common: CommonArgs, cwd: &Path) -> Result<ExitCo
         prompter = Some(p);
     }
 
+    let interrupts = interrupt_stream()?;
     let mut handle = start(setup, RunRequest::new(args.task)).map_err(|e| e.to_string())?;
     let cancel = handle.cancel_token();
-    let interrupts = Arc::new(AtomicU32::new(0));
-    {
-        let interrupts = interrupts.clone();
-        tokio::spawn(async move {
-            while tokio::signal::ctrl_c().await.is_ok() {
-                if interrupts.fetch_add(1, Ordering::SeqCst) == 0 {
-                    eprintln!("\nskills-lsp: cancelling the run (Ctrl-C again to quit at once)");
-                    cancel.cancel();
-                } else {
-                    std::process::exit(130);
-                }
+    tokio::spawn(async move {
+        let mut interrupts = interrupts;
+        let mut count = 0u32;
+        while interrupts.recv().await.is_some() {
+            count += 1;
+            if count == 1 {
+                eprintln!("\nskills-lsp: cancelling the run (Ctrl-C again to quit at once)");
+                cancel.cancel();
+            } else {
+                std::process::exit(130);
             }
-        });
-    }
+        }
+    });
 
     let mut out = render::Renderer::new(args.json, prompter.is_some());
     let mut prompts = prompter.as_ref().map(|p| p.requests());
@@ -266,4 +265,32 @@ async fn execute(args: RunArgs, common: CommonArgs, cwd: &Path) -> Result<ExitCo
         RunStatus::WaitingHuman => ExitCode::from(3),
         RunStatus::Cancelled => ExitCode::from(130),
     })
+}
+
+/// Ctrl-C presses, with the handler installed before this returns (so an early press cancels
+/// the run instead of killing the process, which would leave its commands running).
+fn interrupt_stream() -> Result<tokio::sync::mpsc::UnboundedReceiver<()>, String> {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut sigint =
+            signal(SignalKind::interrupt()).map_err(|e| format!("cannot handle Ctrl-C: {e}"))?;
+        tokio::spawn(async move {
+            while sigint.recv().await.is_some() {
+                if tx.send(()).is_err() {
+                    return;
+                }
+            }
+        });
+    }
+    #[cfg(not(unix))]
+    tokio::spawn(async move {
+        while tokio::signal::ctrl_c().await.is_ok() {
+            if tx.send(()).is_err() {
+                return;
+            }
+        }
+    });
+    Ok(rx)
 }
