@@ -224,7 +224,8 @@ async fn execute(args: RunArgs, common: CommonArgs, cwd: &Path) -> Result<ExitCo
         }
     });
 
-    let mut out = render::Renderer::new(args.json, prompter.is_some());
+    let approvals_asked = interactive && args.approve == Approve::Ask;
+    let mut out = render::Renderer::new(args.json, approvals_asked, interactive);
     let mut prompts = prompter.as_ref().map(|p| p.requests());
     let mut status = None;
     loop {

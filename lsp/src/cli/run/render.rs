@@ -20,7 +20,9 @@ const MAX_DETAIL_CHARS: usize = 100;
 pub struct Renderer {
     json: bool,
     /// Approvals are asked on the terminal (the question shows the request).
-    interactive: bool,
+    approvals_asked: bool,
+    /// `ask_human` questions are asked on the terminal.
+    humans_asked: bool,
     /// The assistant's text on stdout ended with a newline (or nothing was written).
     at_line_start: bool,
     skills_shown: HashSet<String>,
@@ -28,10 +30,11 @@ pub struct Renderer {
 }
 
 impl Renderer {
-    pub fn new(json: bool, interactive: bool) -> Renderer {
+    pub fn new(json: bool, approvals_asked: bool, humans_asked: bool) -> Renderer {
         Renderer {
             json,
-            interactive,
+            approvals_asked,
+            humans_asked,
             at_line_start: true,
             skills_shown: HashSet::new(),
             wal: None,
@@ -88,7 +91,7 @@ impl Renderer {
                 s("tool"),
                 clip(&call_summary(&s("tool"), p.get("arguments")))
             )),
-            kinds::APPROVAL_REQUESTED if !self.interactive => {
+            kinds::APPROVAL_REQUESTED if !self.approvals_asked => {
                 self.status(&format!("  ? approval needed: {}", s("summary")))
             }
             kinds::APPROVAL_DECIDED => {
@@ -108,7 +111,7 @@ impl Renderer {
                 let r = p.get("result").cloned().unwrap_or(Value::Null);
                 self.status(&format!("  {}", result_summary(&r)))
             }
-            kinds::HUMAN_REQUEST if !self.interactive => {
+            kinds::HUMAN_REQUEST if !self.humans_asked => {
                 self.status(&format!("  ? {}", s("question")))
             }
             kinds::PLAN_UPDATED => {
