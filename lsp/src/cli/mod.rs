@@ -4,6 +4,7 @@
 mod check;
 mod mentions;
 mod rules;
+mod run;
 mod scan;
 
 use std::ffi::OsString;
@@ -25,6 +26,7 @@ USAGE:
     skills-lsp rules [--format human|json|markdown]  list every rule
     skills-lsp mentions [FILE|-]             print the mentions the runtime extracts, as JSON lines
     skills-lsp scan [OPTIONS]                print the skill index as JSON
+    skills-lsp run \"TASK\" [OPTIONS]          run an agent on TASK (`skills-lsp run --help`)
 
 OPTIONS:
     --workspace-root DIR       workspace root (default: current directory); paths print relative to it
@@ -167,6 +169,7 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode, String> {
                     "mentions" => set_mode("mentions", &mut mode)?,
                     "scan" => set_mode("scan", &mut mode)?,
                     "rules" => set_mode("rules", &mut mode)?,
+                    "run" if mode.is_none() => return run::command(&mut parser, common),
                     "explain" => {
                         set_mode("--explain", &mut mode)?;
                         explain = Some(string(value(&mut parser, "explain")?, "explain")?);

@@ -136,6 +136,9 @@ pub struct WorkspaceConfig {
     pub loads: bool,
     /// Why the runtime's scan would scan nothing (layer D), if it would.
     pub scan_blocked: Option<String>,
+    /// The merged overlays as the values PyYAML constructs, as JSON (an object; defaults not
+    /// included). What the agent engine reads its settings from (`agent::config`).
+    pub merged: serde_json::Value,
 }
 
 impl WorkspaceConfig {
@@ -384,6 +387,7 @@ fn load_layers(
     cfg.skills = extract_skills(&cfg, &merged);
     preflight(&mut cfg, &merged);
     cfg.scan_blocked = scan_blocker(&cfg.skills);
+    cfg.merged = merged_json(&cfg, &merged);
     cfg
 }
 
@@ -1374,6 +1378,90 @@ fn scan_blocker(skills: &SkillsConfig) -> Option<String> {
         }
     }
     None
+}
+
+/// Most YAML nodes [`merged_json`] converts: aliases can make a small file expand enormously.
+const MAX_JSON_NODES: usize = 100_000;
+const MAX_JSON_DEPTH: usize = 64;
+
+/// The merged tree as JSON: schema sections key by key, everything below taken whole from the
+/// overlay that set it. Values PyYAML builds but JSON cannot hold (NaN, infinities, sets,
+/// timestamps) become their text or `null`; past the node budget, `null`.
+fn merged_json(cfg: &WorkspaceConfig, merged: &MNode) -> serde_json::Value {
+    let mut budget = MAX_JSON_NODES;
+    mnode_json(cfg, merged, &mut budget)
+}
+
+fn mnode_json(cfg: &WorkspaceConfig, node: &MNode, budget: &mut usize) -> serde_json::Value {
+    match node {
+        MNode::Map { entries, loc } if entries.is_empty() => match loc {
+            Some(l) => match cfg.overlays[l.file].doc.as_ref() {
+                Some(doc) => yaml_json(doc, l.node, 0, budget),
+                None => serde_json::Value::Object(Default::default()),
+            },
+            None => serde_json::Value::Object(Default::default()),
+        },
+        MNode::Map { entries, .. } => serde_json::Value::Object(
+            entries
+                .iter()
+                .filter(|e| e.key_is_str)
+                .map(|e| (e.key.clone(), mnode_json(cfg, &e.value, budget)))
+                .collect(),
+        ),
+        MNode::Leaf(l) => match cfg.overlays[l.file].doc.as_ref() {
+            Some(doc) => yaml_json(doc, l.node, 0, budget),
+            None => serde_json::Value::Null,
+        },
+    }
+}
+
+fn yaml_json(doc: &YamlDoc, node: NodeId, depth: usize, budget: &mut usize) -> serde_json::Value {
+    use serde_json::Value;
+    if *budget == 0 || depth > MAX_JSON_DEPTH {
+        return Value::Null;
+    }
+    *budget -= 1;
+    let text = || doc.scalar_text(node).unwrap_or_default();
+    match doc.kind(node) {
+        ScalarKind::Null => Value::Null,
+        ScalarKind::Bool => Value::Bool(matches!(
+            text().to_ascii_lowercase().as_str(),
+            "yes" | "true" | "on" | "y"
+        )),
+        ScalarKind::Int => match yaml_int(text()) {
+            Some(i) => i64::try_from(i)
+                .map(Value::from)
+                .unwrap_or_else(|_| Value::from(i as f64)),
+            None => Value::String(text().to_string()),
+        },
+        ScalarKind::Float => yaml_float(text())
+            .and_then(serde_json::Number::from_f64)
+            .map(Value::Number)
+            .unwrap_or(Value::Null),
+        ScalarKind::Seq | ScalarKind::Set => Value::Array(match doc.items(node) {
+            Some(items) => items
+                .iter()
+                .map(|&i| yaml_json(doc, i, depth + 1, budget))
+                .collect(),
+            None => doc
+                .entries(node)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|e| yaml_json(doc, e.key, depth + 1, budget))
+                .collect(),
+        }),
+        ScalarKind::Map => Value::Object(
+            doc.entries(node)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|e| {
+                    let key = doc.scalar_text(e.key).unwrap_or_default().to_string();
+                    (key, yaml_json(doc, e.value, depth + 1, budget))
+                })
+                .collect(),
+        ),
+        _ => Value::String(text().to_string()),
+    }
 }
 
 #[cfg(test)]

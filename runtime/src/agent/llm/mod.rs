@@ -3,6 +3,7 @@
 //! (OpenAI-compatible chat completions over SSE, spec §2.3–2.5).
 
 pub mod openai;
+pub mod scripted;
 pub mod sse;
 
 use std::pin::Pin;
