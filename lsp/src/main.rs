@@ -3,6 +3,9 @@
 
 mod cli;
 mod render;
+mod server;
+mod session;
+mod text;
 
 use std::process::ExitCode;
 
