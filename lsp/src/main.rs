@@ -2,6 +2,9 @@
 //! `--explain`, `rules`) and, in later releases, the language server.
 
 mod cli;
+// Editor features; the language server (lsp-core) calls them.
+#[allow(dead_code, unused_imports)]
+mod ide;
 mod render;
 mod server;
 mod session;

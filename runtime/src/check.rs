@@ -511,6 +511,11 @@ impl<'a> Resolver<'a> {
         }
     }
 
+    /// Why the runtime currently refuses every mention, if it does.
+    pub fn blocker(&self) -> Option<&Blocker> {
+        self.blocked.as_ref()
+    }
+
     pub fn resolve(&self, namespace: &str, name: &str) -> Resolution {
         if self.nothing_configured {
             return Resolution::NothingConfigured;
