@@ -133,7 +133,14 @@ pub fn check_loaded(opts: &CheckOptions, config: WorkspaceConfig) -> Workspace {
         roots: opts.paths.iter().filter(|p| p.is_dir()).cloned().collect(),
         skip: opts.nested_workspaces.clone(),
     };
+    let started = std::time::Instant::now();
     let index = index::build(&config, profile, &discovery);
+    tracing::debug!(
+        "index of {}: {} files in {:?}",
+        root.display(),
+        index.files.len(),
+        started.elapsed()
+    );
 
     // Explicit paths: anything not already part of the index.
     let analysis_opts = AnalysisOptions {
@@ -166,14 +173,22 @@ pub fn check_loaded(opts: &CheckOptions, config: WorkspaceConfig) -> Workspace {
             }
         }
     }
+    tracing::debug!(
+        "{} paths to check besides the index after {:?}",
+        wanted.len(),
+        started.elapsed()
+    );
     let overlay_paths: HashSet<PathBuf> = config.overlays.iter().map(|o| o.path.clone()).collect();
     let mut seen = HashSet::new();
     let mut standalone_configs = Vec::new();
     let mut todo = Vec::new();
     for p in wanted {
+        // Most wanted files are indexed SKILL.md files: no need to resolve their path.
+        if index.file(&p).is_some() {
+            continue;
+        }
         let canon = p.canonicalize().unwrap_or_else(|_| p.clone());
         if !seen.insert(canon.clone())
-            || index.file(&p).is_some()
             || index.file(&canon).is_some()
             || overlay_paths.contains(&canon)
         {
@@ -185,13 +200,8 @@ pub fn check_loaded(opts: &CheckOptions, config: WorkspaceConfig) -> Workspace {
             todo.push((p, canon));
         }
     }
-    let extra_files: Vec<FileAnalysis> = analysis::parallel_map(&todo, |(p, canon)| {
-        if p.file_name().is_some_and(|n| n == "SKILL.md") {
-            analysis::analyze_skill(p, canon.parent().unwrap_or(Path::new(".")), &analysis_opts)
-        } else {
-            analysis::analyze_text(p)
-        }
-    });
+    let extra_files: Vec<FileAnalysis> =
+        analysis::parallel_map(&todo, |(p, canon)| analyze_extra(p, canon, &analysis_opts));
 
     // A YAML file named on the command line is validated on its own, as if it were the only
     // overlay (unreadable ones were reported by the caller's existence check). Its findings
@@ -203,6 +213,11 @@ pub fn check_loaded(opts: &CheckOptions, config: WorkspaceConfig) -> Workspace {
             config.diagnostics.extend(standalone.diagnostics);
         }
     }
+    tracing::debug!(
+        "{} extra files analyzed after {:?}",
+        extra_files.len(),
+        started.elapsed()
+    );
     let mut ws = Workspace {
         root,
         profile,
@@ -212,7 +227,22 @@ pub fn check_loaded(opts: &CheckOptions, config: WorkspaceConfig) -> Workspace {
         diagnostics: Vec::new(),
     };
     ws.diagnostics = ws.assemble(settings);
+    tracing::debug!(
+        "{} diagnostics after {:?}",
+        ws.diagnostics.len(),
+        started.elapsed()
+    );
     ws
+}
+
+/// Analyzes a file checked besides the index (`canonical`: its path with symlinks resolved):
+/// a SKILL.md as a skill of its directory, anything else as Markdown/text with mentions.
+pub fn analyze_extra(path: &Path, canonical: &Path, opts: &AnalysisOptions) -> FileAnalysis {
+    if path.file_name().is_some_and(|n| n == "SKILL.md") {
+        analysis::analyze_skill(path, canonical.parent().unwrap_or(Path::new(".")), opts)
+    } else {
+        analysis::analyze_text(path)
+    }
 }
 
 /// What changed after an incremental update: the diagnostics of these files, or of all.
@@ -348,6 +378,24 @@ impl Workspace {
             }
         }
         self.refresh(path, settings)
+    }
+
+    /// Adds files analyzed apart (with [`analyze_extra`], e.g. on another thread while the
+    /// workspace is in use) to the extra files, then re-derives every diagnostic. Files that are
+    /// indexed or already checked are left as they are.
+    pub fn add_extra_files(&mut self, files: Vec<FileAnalysis>, settings: &Settings) -> Affected {
+        let known: HashSet<PathBuf> = self.extra_files.iter().map(|f| f.path.clone()).collect();
+        let before = self.extra_files.len();
+        for f in files {
+            if self.index.file(&f.path).is_none() && !known.contains(&f.path) {
+                self.extra_files.push(f);
+            }
+        }
+        if self.extra_files.len() == before {
+            return Affected::Files(Vec::new());
+        }
+        self.diagnostics = self.assemble(settings);
+        Affected::All
     }
 
     /// Stops checking an extra file (one that is not indexed); indexed files only leave with

@@ -328,3 +328,35 @@ fn config_buffers_stand_in_for_files_on_disk() {
     assert!(ws.index.lookup("ops:xy", "deploy").is_some());
     assert!(ws.index.lookup("ops", "deploy").is_none());
 }
+
+#[test]
+fn extra_files_analyzed_apart_give_the_same_workspace() {
+    let t = fixture();
+    t.write("drafts/idea/SKILL.md", &skill("idea", "$[ops].nope"));
+    let full = check(&t.0);
+    let mut config = LoadOptions::new(&t.0);
+    config.use_dotenv = false;
+    config.env = HashMap::new();
+    let mut no_include = settings();
+    no_include.include.clear();
+    no_include.apply_overrides(&[], &[], &[]).unwrap();
+    let mut ws = check_workspace(&CheckOptions {
+        config,
+        settings: no_include,
+        ..Default::default()
+    });
+    let opts = ws.analysis_options();
+    let extras: Vec<_> = [
+        "docs/guide.md",
+        "drafts/idea/SKILL.md",
+        "skills/writer/SKILL.md",
+    ]
+    .iter()
+    .map(|rel| {
+        let p = t.0.join(rel);
+        skills_runtime::check::analyze_extra(&p, &p, &opts)
+    })
+    .collect();
+    assert_eq!(ws.add_extra_files(extras, &settings()), Affected::All);
+    assert_eq!(summary(&ws), summary(&full));
+}

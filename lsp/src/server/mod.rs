@@ -29,6 +29,7 @@ mod rename;
 mod scheduler;
 mod semantic_tokens;
 mod settings;
+mod transport;
 mod workspace_diagnostic;
 mod workspace_edit;
 mod workspace_symbol;
@@ -70,10 +71,13 @@ pub(crate) fn run_stdio() -> ExitCode {
     let shut_down = runtime.block_on(async {
         logging::init();
         let (service, socket) = LspService::new(|client| Server::new(client, session.clone()));
-        tower_lsp_server::Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
+        let pipes = transport::spawn(tokio::io::stdin(), tokio::io::stdout());
+        tower_lsp_server::Server::new(pipes.input, pipes.output, socket)
             .concurrency_level(CONCURRENCY)
             .serve(service)
             .await;
+        // Everything tower-lsp wrote reaches stdout before the process ends.
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), pipes.written).await;
         session.is_shut_down()
     });
     // Builds still running on blocking threads are abandoned, not awaited.

@@ -19,7 +19,7 @@ use tokio::sync::{mpsc, oneshot};
 use tower_lsp_server::Client;
 use tower_lsp_server::ls_types::{FileChangeType, FileEvent, NumberOrString, Uri};
 
-use super::build::{RootBuild, Scope, build_folder};
+use super::build::{BuildEvent, BuildInput, RootBuild, Scope, build_folder};
 use super::diagnostics::{fingerprint, for_path};
 use super::notifications::{Indexed, IndexedParams};
 use crate::session::{BuildStats, FileKind, Session, WorkspaceState};
@@ -51,13 +51,23 @@ pub(crate) enum Task {
     Forget(Vec<Arc<WorkspaceState>>),
 }
 
+/// A step of a folder build, in order.
 pub(crate) struct Built {
     folder: Uri,
-    scope: Scope,
-    result: Result<Vec<RootBuild>, String>,
+    outcome: Result<BuildEvent, String>,
     started: Instant,
     /// Versions of the config buffers the build read.
-    buffer_versions: HashMap<PathBuf, i32>,
+    buffer_versions: Arc<HashMap<PathBuf, i32>>,
+}
+
+impl Built {
+    /// Nothing else follows for this build.
+    fn is_last(&self) -> bool {
+        match &self.outcome {
+            Ok(BuildEvent::Indexed { last, .. }) => *last,
+            _ => true,
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -182,7 +192,7 @@ impl Scheduler {
             }
             Task::Changed(root, affected) => self.affected(&root, affected),
             Task::Disk(events) => self.disk_events(events),
-            Task::Built(built) => self.install(*built).await,
+            Task::Built(built) => self.built(*built).await,
             Task::Forget(roots) => {
                 for root in roots {
                     self.enqueue_owned_by(&root.root);
@@ -219,56 +229,78 @@ impl Scheduler {
             });
             return;
         }
-        let (path, known, settings) = {
+        let input = {
             let mut folders = self.session.folders_mut();
-            let Some(f) = folders.iter_mut().find(|f| f.uri == folder_uri) else {
+            let Some(i) = folders.iter().position(|f| f.uri == folder_uri) else {
                 return;
             };
-            f.indexing = true;
-            let known: Vec<(PathBuf, Vec<PathBuf>)> = f
-                .roots
+            let path = folders[i].path.clone();
+            let excluded: Vec<PathBuf> = folders
                 .iter()
-                .map(|r| (r.root.clone(), r.read().nested.clone()))
+                .filter(|o| o.path != path && o.path.starts_with(&path))
+                .map(|o| o.path.clone())
                 .collect();
-            (f.path.clone(), known, self.session.folder_settings(f))
+            let f = &mut folders[i];
+            f.indexing = true;
+            BuildInput {
+                known: f
+                    .roots
+                    .iter()
+                    .map(|r| (r.root.clone(), r.read().nested.clone()))
+                    .collect(),
+                client: self.session.folder_settings(f),
+                folder: path,
+                scope,
+                excluded,
+                buffers: HashMap::new(),
+            }
         };
+        let mut input = input;
         // Config buffers stand in for the files on disk.
-        let mut buffers = HashMap::new();
         let mut buffer_versions = HashMap::new();
         for (p, uri) in self.session.open_documents() {
             let config_like = matches!(
                 FileKind::of(&p),
                 FileKind::Yaml | FileKind::Env | FileKind::Settings
             );
-            if config_like && p.starts_with(&path) {
+            if config_like && p.starts_with(&input.folder) {
                 if let Some(snap) = self.session.documents.snapshot(&uri) {
-                    buffers.insert(p.clone(), snap.text.as_bytes().to_vec());
+                    input
+                        .buffers
+                        .insert(p.clone(), snap.text.as_bytes().to_vec());
                     buffer_versions.insert(p, snap.version);
                 }
             }
         }
+        let buffer_versions = Arc::new(buffer_versions);
         let slot = self.builds.entry(folder_uri.clone()).or_default();
         slot.running = true;
         if self.ready {
             self.start_progress(&folder_uri);
         }
-        tracing::info!("indexing {} ({scope:?})", path.display());
+        tracing::info!("indexing {} ({:?})", input.folder.display(), input.scope);
         let tx = self.tx.clone();
         tokio::spawn(async move {
             let started = Instant::now();
-            let job_scope = scope.clone();
-            let result = tokio::task::spawn_blocking(move || {
-                build_folder(&path, &job_scope, &known, &settings, &buffers)
-            })
-            .await
-            .map_err(|e| format!("the build failed: {e}"));
-            let _ = tx.send(Task::Built(Box::new(Built {
-                folder: folder_uri,
-                scope,
-                result,
-                started,
-                buffer_versions,
-            })));
+            let send = {
+                let (tx, folder, versions) =
+                    (tx.clone(), folder_uri.clone(), buffer_versions.clone());
+                move |outcome: Result<BuildEvent, String>| {
+                    let _ = tx.send(Task::Built(Box::new(Built {
+                        folder: folder.clone(),
+                        outcome,
+                        started,
+                        buffer_versions: versions.clone(),
+                    })));
+                }
+            };
+            let emit = send.clone();
+            let run =
+                tokio::task::spawn_blocking(move || build_folder(&input, |event| emit(Ok(event))))
+                    .await;
+            if let Err(e) = run {
+                send(Err(format!("the build failed: {e}")));
+            }
         });
     }
 
@@ -311,113 +343,207 @@ impl Scheduler {
         });
     }
 
-    async fn install(&mut self, built: Built) {
-        let slot = self.builds.entry(built.folder.clone()).or_default();
-        slot.running = false;
-        let progress = slot.progress.take();
-        let pending = slot.pending.take();
-        let builds = match built.result {
-            Ok(b) => b,
+    async fn built(&mut self, built: Built) {
+        let last = built.is_last();
+        let (progress, pending) = {
+            let slot = self.builds.entry(built.folder.clone()).or_default();
+            if last {
+                slot.running = false;
+                (slot.progress.take(), slot.pending.take())
+            } else {
+                (None, None)
+            }
+        };
+        let summary = match built.outcome {
             Err(e) => {
                 tracing::error!("indexing {} failed: {e}", built.folder.as_str());
-                if let Some(p) = progress {
-                    let _ = p.send(format!("failed: {e}"));
-                }
-                if let Some(scope) = pending {
-                    self.start_build(built.folder, scope);
-                }
-                return;
+                format!("failed: {e}")
             }
-        };
-        let elapsed = built.started.elapsed();
-        let old_roots: Vec<PathBuf>;
-        let installed: Vec<Arc<WorkspaceState>> = {
-            let mut folders = self.session.folders_mut();
-            let Some(f) = folders.iter_mut().find(|f| f.uri == built.folder) else {
-                // The folder was removed while it was being built.
-                return;
-            };
-            f.indexing = pending.is_some();
-            old_roots = f.roots.iter().map(|r| r.root.clone()).collect();
-            let uri = f.uri.clone();
-            let make = |b: RootBuild| {
-                let state = WorkspaceState::placeholder(b.root.clone(), Some(uri.clone()));
-                let stats = BuildStats { elapsed: b.elapsed };
-                state.install(b.ws, b.settings, b.settings_problem, b.nested, stats);
-                Arc::new(state)
-            };
-            match built.scope {
-                Scope::Rediscover => {
-                    f.roots = builds.into_iter().map(make).collect();
-                    f.roots.clone()
+            Ok(BuildEvent::Indexed {
+                roots, replace_all, ..
+            }) => {
+                let elapsed = built.started.elapsed();
+                let installed = self.install_roots(&built.folder, roots, replace_all);
+                for root in &installed {
+                    root.record_versions(&built.buffer_versions);
                 }
-                Scope::Roots(_) => {
-                    let mut done = Vec::new();
-                    for b in builds {
-                        let state = make(b);
-                        match f.roots.iter().position(|r| r.root == state.root) {
-                            Some(i) => f.roots[i] = state.clone(),
-                            None => f.roots.push(state.clone()),
-                        }
-                        done.push(state);
+                self.adopt_open_documents(&installed);
+                let (skills, files) = self.counts(&built.folder);
+                tracing::info!(
+                    "indexed {}: {skills} skills, {files} files in {} ms",
+                    built.folder.as_str(),
+                    elapsed.as_millis()
+                );
+                self.client
+                    .send_notification::<Indexed>(IndexedParams {
+                        folder: built.folder.clone(),
+                        skills,
+                        files,
+                        elapsed_ms: elapsed.as_millis() as u64,
+                    })
+                    .await;
+                for root in &installed {
+                    self.affected(root, Affected::All);
+                }
+                format!("{skills} skills")
+            }
+            Ok(BuildEvent::MentionFiles { extras, nested }) => {
+                let roots = self.folder_roots(&built.folder);
+                for (root, nested_list, files) in extras {
+                    if let Some(state) = roots.iter().find(|r| r.root == root) {
+                        let affected = state.add_mention_files(nested_list, files);
+                        self.affected(state, affected);
                     }
-                    done
                 }
+                if let Some(nested) = nested {
+                    let installed = self.install_nested(&built.folder, nested);
+                    for root in &installed {
+                        root.record_versions(&built.buffer_versions);
+                    }
+                    self.adopt_open_documents(&installed);
+                    for root in &installed {
+                        self.affected(root, Affected::All);
+                    }
+                }
+                let (skills, _) = self.counts(&built.folder);
+                format!("{skills} skills")
             }
         };
-        for root in &installed {
-            root.record_versions(&built.buffer_versions);
+        if last {
+            if let Some(f) = self
+                .session
+                .folders_mut()
+                .iter_mut()
+                .find(|f| f.uri == built.folder)
+            {
+                f.indexing = pending.is_some();
+            }
+            if let Some(p) = progress {
+                let _ = p.send(summary);
+            }
+            if let Some(scope) = pending {
+                self.start_build(built.folder, scope);
+            }
         }
-        // Open buffers override what the build read from disk.
+    }
+
+    fn folder_roots(&self, folder: &Uri) -> Vec<Arc<WorkspaceState>> {
+        self.session
+            .folders()
+            .iter()
+            .find(|f| &f.uri == folder)
+            .map(|f| f.roots.clone())
+            .unwrap_or_default()
+    }
+
+    /// Skills and files checked in every workspace of a folder.
+    fn counts(&self, folder: &Uri) -> (usize, usize) {
+        let roots = self.folder_roots(folder);
+        let skills = roots.iter().map(|r| r.read().ws.index.skills.len()).sum();
+        let files = roots.iter().map(|r| r.read().ws.files_checked()).sum();
+        (skills, files)
+    }
+
+    fn state_of(folder: &Uri, b: RootBuild) -> Arc<WorkspaceState> {
+        let state = WorkspaceState::placeholder(b.root.clone(), Some(folder.clone()));
+        let stats = BuildStats { elapsed: b.elapsed };
+        state.install(b.ws, b.settings, b.settings_problem, b.nested, stats);
+        Arc::new(state)
+    }
+
+    /// Puts fresh workspaces in their folder: all of its workspaces, or in place of those with
+    /// the same roots. Workspaces that disappear get their diagnostics cleared.
+    fn install_roots(
+        &mut self,
+        folder: &Uri,
+        builds: Vec<RootBuild>,
+        replace_all: bool,
+    ) -> Vec<Arc<WorkspaceState>> {
+        let (installed, gone) = {
+            let mut folders = self.session.folders_mut();
+            let Some(f) = folders.iter_mut().find(|f| &f.uri == folder) else {
+                // The folder was removed while it was being built.
+                return Vec::new();
+            };
+            let installed: Vec<Arc<WorkspaceState>> = builds
+                .into_iter()
+                .map(|b| Self::state_of(folder, b))
+                .collect();
+            let mut gone = Vec::new();
+            if replace_all {
+                gone = f
+                    .roots
+                    .iter()
+                    .filter(|r| !installed.iter().any(|i| i.root == r.root))
+                    .map(|r| r.root.clone())
+                    .collect();
+                f.roots = installed.clone();
+            } else {
+                for state in &installed {
+                    match f.roots.iter().position(|r| r.root == state.root) {
+                        Some(i) => f.roots[i] = state.clone(),
+                        None => f.roots.push(state.clone()),
+                    }
+                }
+            }
+            (installed, gone)
+        };
+        for root in gone {
+            self.enqueue_owned_by(&root);
+        }
+        installed
+    }
+
+    /// The workspaces found nested in a folder replace the nested ones it had.
+    fn install_nested(&mut self, folder: &Uri, builds: Vec<RootBuild>) -> Vec<Arc<WorkspaceState>> {
+        let (installed, gone) = {
+            let mut folders = self.session.folders_mut();
+            let Some(f) = folders.iter_mut().find(|f| &f.uri == folder) else {
+                return Vec::new();
+            };
+            let installed: Vec<Arc<WorkspaceState>> = builds
+                .into_iter()
+                .map(|b| Self::state_of(folder, b))
+                .collect();
+            let outer = f.path.clone();
+            let gone: Vec<PathBuf> = f
+                .roots
+                .iter()
+                .filter(|r| r.root != outer && !installed.iter().any(|i| i.root == r.root))
+                .map(|r| r.root.clone())
+                .collect();
+            f.roots.retain(|r| r.root == outer);
+            f.roots.extend(installed.iter().cloned());
+            (installed, gone)
+        };
+        for root in gone {
+            self.enqueue_owned_by(&root);
+        }
+        installed
+    }
+
+    /// Open buffers override what a build read from disk: every open document that belongs
+    /// to one of `installed` is analyzed there again, and leaves any other workspace that
+    /// checked it as an extra file (the orphans, or a workspace it was nested in).
+    fn adopt_open_documents(&mut self, installed: &[Arc<WorkspaceState>]) {
         for (path, uri) in self.session.open_documents() {
             if !FileKind::of(&path).is_analyzed() {
                 continue;
             }
-            let root = self.session.root_for(&path);
-            if installed.iter().any(|r| Arc::ptr_eq(r, &root)) {
-                root.mark_dirty(path.clone(), uri);
-                // A file opened before its folder was known leaves the orphans.
-                let orphans = self.session.orphans();
-                if orphans.tracks(&path) {
-                    orphans.disk_removed(&path);
+            let owner = self.session.root_for(&path);
+            if !installed.iter().any(|r| Arc::ptr_eq(r, &owner)) {
+                continue;
+            }
+            owner.mark_dirty(path.clone(), uri);
+            for other in self.session.all_roots() {
+                if !Arc::ptr_eq(&other, &owner) && other.checks_extra(&path) {
+                    let affected = other.remove_extra(&path);
+                    self.affected(&other, affected);
                 }
             }
         }
-        for root in &installed {
+        for root in installed {
             root.flush(&self.session.documents);
-        }
-        let skills = installed
-            .iter()
-            .map(|r| r.read().ws.index.skills.len())
-            .sum();
-        let files = installed.iter().map(|r| r.read().ws.files_checked()).sum();
-        tracing::info!(
-            "indexed {}: {skills} skills, {files} files in {} ms",
-            built.folder.as_str(),
-            elapsed.as_millis()
-        );
-        self.client
-            .send_notification::<Indexed>(IndexedParams {
-                folder: built.folder.clone(),
-                skills,
-                files,
-                elapsed_ms: elapsed.as_millis() as u64,
-            })
-            .await;
-        if let Some(p) = progress {
-            let _ = p.send(format!("{skills} skills"));
-        }
-        for root in &installed {
-            self.affected(root, Affected::All);
-        }
-        // Workspaces that no longer exist: clear what they published.
-        for old in old_roots {
-            if !installed.iter().any(|r| r.root == old) {
-                self.enqueue_owned_by(&old);
-            }
-        }
-        if let Some(scope) = pending {
-            self.start_build(built.folder, scope);
         }
     }
 
@@ -528,7 +654,9 @@ impl Scheduler {
                 }
             }
             Affected::All => {
-                for p in root.paths_with_diagnostics() {
+                // Open documents always hear back, clean or not.
+                let open: Vec<PathBuf> = root.read().versions.keys().cloned().collect();
+                for p in open.into_iter().chain(root.paths_with_diagnostics()) {
                     self.enqueue(&root.root, p);
                 }
                 self.enqueue_owned_by(&root.root);

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use tower_lsp_server::ls_types::Uri;
 
+use super::FileKind;
 use super::settings::ClientSettings;
 use super::workspace::WorkspaceState;
 
@@ -51,14 +52,23 @@ impl Folder {
     }
 }
 
-/// The workspaces of a folder, each with the workspaces nested below it (checked on their
-/// own, so left out of it). Blocking: walks the folder.
-pub(crate) fn discover_roots(folder: &Path) -> Vec<(PathBuf, Vec<PathBuf>)> {
-    if !folder.is_dir() {
-        return vec![(folder.to_path_buf(), Vec::new())];
-    }
-    let nested = skills_runtime::check::nested_workspaces(folder);
-    let mut roots: Vec<PathBuf> = nested.clone();
+/// The files under `dir` the server reads: SKILL.md, Markdown and text (for mentions), and
+/// `config/runtime.yaml` (which makes its grandparent a workspace). One walk; blocking.
+pub(crate) fn project_files(dir: &Path) -> Vec<PathBuf> {
+    skills_runtime::index::project_files(dir, |p| {
+        FileKind::of(p).is_analyzed() || p.ends_with("config/runtime.yaml")
+    })
+}
+
+/// The workspaces of a folder (from its [`project_files`]), each with the workspaces nested
+/// below it (checked on their own, so left out of it).
+pub(crate) fn discover_roots(folder: &Path, files: &[PathBuf]) -> Vec<(PathBuf, Vec<PathBuf>)> {
+    let mut roots: Vec<PathBuf> = files
+        .iter()
+        .filter(|p| p.ends_with("config/runtime.yaml"))
+        .filter_map(|p| p.parent()?.parent().map(Path::to_path_buf))
+        .filter(|w| w != folder)
+        .collect();
     roots.push(folder.to_path_buf());
     roots
         .iter()
@@ -86,7 +96,7 @@ mod tests {
             std::fs::write(dir.join(ws).join("config/runtime.yaml"), "skills: {}\n").unwrap();
         }
         let dir = dir.canonicalize().unwrap();
-        let mut roots = discover_roots(&dir);
+        let mut roots = discover_roots(&dir, &project_files(&dir));
         roots.sort();
         assert_eq!(
             roots,
@@ -100,7 +110,8 @@ mod tests {
                 (dir.join("b"), vec![]),
             ]
         );
-        let mut below_a = discover_roots(&dir.join("a"));
+        let a = dir.join("a");
+        let mut below_a = discover_roots(&a, &project_files(&a));
         below_a.sort();
         assert_eq!(
             below_a,

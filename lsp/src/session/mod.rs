@@ -18,7 +18,7 @@ use tower_lsp_server::ls_types::Uri;
 
 pub(crate) use capabilities::ClientFeatures;
 pub(crate) use documents::DocumentStore;
-pub(crate) use folders::{Folder, discover_roots};
+pub(crate) use folders::{Folder, discover_roots, project_files};
 pub(crate) use settings::ClientSettings;
 pub(crate) use workspace::{BuildStats, Live, SettingsProblem, WorkspaceState};
 
@@ -176,10 +176,6 @@ impl Session {
         }
     }
 
-    pub(crate) fn orphans(&self) -> &Arc<WorkspaceState> {
-        &self.orphans
-    }
-
     pub(crate) fn set_shutdown(&self) {
         self.shutdown.store(true, Ordering::SeqCst);
     }
@@ -199,12 +195,12 @@ impl Session {
         roots
     }
 
-    /// The workspace a file belongs to: one that checks it already (sources may live outside
+    /// The workspace a file belongs to: one whose index holds it (sources may live outside
     /// their workspace), else the deepest one containing it, else the orphans.
     pub(crate) fn root_for(&self, path: &Path) -> Arc<WorkspaceState> {
         let folders = self.folders();
         let roots = || folders.iter().flat_map(|f| f.roots.iter());
-        if let Some(r) = roots().find(|r| r.tracks(path)) {
+        if let Some(r) = roots().find(|r| r.indexes(path)) {
             return r.clone();
         }
         folders

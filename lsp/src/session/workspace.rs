@@ -104,9 +104,34 @@ impl WorkspaceState {
             .insert(path, uri);
     }
 
-    /// Whether `path` belongs to this workspace's checked files (indexed, or an extra file).
-    pub(crate) fn tracks(&self, path: &Path) -> bool {
-        self.read().ws.file(path).is_some()
+    /// Whether the index holds `path` (a source may reach outside the workspace directory).
+    pub(crate) fn indexes(&self, path: &Path) -> bool {
+        self.read().ws.index.file(path).is_some()
+    }
+
+    /// Whether `path` is checked here as an extra file (not indexed).
+    pub(crate) fn checks_extra(&self, path: &Path) -> bool {
+        self.read().ws.extra_files.iter().any(|f| f.path == path)
+    }
+
+    /// Stops checking an extra file (it belongs to another workspace now).
+    pub(crate) fn remove_extra(&self, path: &Path) -> Affected {
+        let mut live = self.write();
+        live.versions.remove(path);
+        let Live { ws, settings, .. } = &mut *live;
+        ws.remove_extra_file(path, settings)
+    }
+
+    /// Adds mention files analyzed after the index was installed (see `server::build`).
+    pub(crate) fn add_mention_files(
+        &self,
+        nested: Vec<PathBuf>,
+        files: Vec<skills_runtime::analysis::FileAnalysis>,
+    ) -> Affected {
+        let mut live = self.write();
+        live.nested = nested;
+        let Live { ws, settings, .. } = &mut *live;
+        ws.add_extra_files(files, settings)
     }
 
     /// Analyzes every buffer changed since the last flush (closed ones go back to their
