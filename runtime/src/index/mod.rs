@@ -290,7 +290,33 @@ fn scan(cfg: &WorkspaceConfig, profile: Profile, discovery: &Discovery) -> Skill
             });
         }
     }
-    // Walk each distinct source once; the runtime re-walks, with identical results.
+    // Walk each distinct source once; the runtime re-walks, with identical results. The
+    // walks run side by side (they only read); their results are used in order below.
+    let root_of = |root: &str| -> PathBuf {
+        if Path::new(root).is_absolute() {
+            PathBuf::from(root)
+        } else {
+            let joined = cfg.workspace_root.join(root);
+            joined.canonicalize().unwrap_or(joined)
+        }
+    };
+    let mut to_walk: Vec<(&str, PathBuf)> = Vec::new();
+    for t in &targets {
+        let Some(source) = skills.source(t.source_id) else {
+            continue;
+        };
+        let root = source.root.as_deref().filter(|r| !r.trim().is_empty());
+        if let (Some(root), "filesystem") = (root, source.kind.as_str()) {
+            if !to_walk.iter().any(|(id, _)| *id == t.source_id) {
+                to_walk.push((t.source_id, root_of(root)));
+            }
+        }
+    }
+    let mut walked: HashMap<&str, walk::Walk> = to_walk
+        .iter()
+        .map(|(id, _)| *id)
+        .zip(walk_all(&to_walk, &skills.scan))
+        .collect();
     let mut walks: BTreeMap<&str, (walk::Walk, Option<PathBuf>, Option<Loc>)> = BTreeMap::new();
     let mut reported_sources = HashSet::new();
     for t in &targets {
@@ -305,13 +331,10 @@ fn scan(cfg: &WorkspaceConfig, profile: Profile, discovery: &Discovery) -> Skill
                 let Some(root) = source.root.as_deref().filter(|r| !r.trim().is_empty()) else {
                     continue;
                 };
-                let root_path = if Path::new(root).is_absolute() {
-                    PathBuf::from(root)
-                } else {
-                    let joined = cfg.workspace_root.join(root);
-                    joined.canonicalize().unwrap_or(joined)
-                };
-                let w = walk::walk(&root_path, &skills.scan);
+                let root_path = root_of(root);
+                let w = walked
+                    .remove(t.source_id)
+                    .unwrap_or_else(|| walk::walk(&root_path, &skills.scan));
                 if !w.root_exists && reported_sources.insert(t.source_id) {
                     push_config_diag(
                         &mut index,
@@ -396,6 +419,25 @@ fn scan(cfg: &WorkspaceConfig, profile: Profile, discovery: &Discovery) -> Skill
         });
     }
     index
+}
+
+/// Walks several source roots at once, one thread per root (there are few).
+fn walk_all(roots: &[(&str, PathBuf)], scan: &crate::config::ScanOptions) -> Vec<walk::Walk> {
+    if roots.len() < 2 {
+        return roots.iter().map(|(_, r)| walk::walk(r, scan)).collect();
+    }
+    std::thread::scope(|s| {
+        let handles: Vec<_> = roots
+            .iter()
+            .map(|(_, r)| s.spawn(move || walk::walk(r, scan)))
+            .collect();
+        handles
+            .into_iter()
+            .zip(roots)
+            // A walk that panicked (a bug) is walked again here, so the panic surfaces.
+            .map(|(h, (_, r))| h.join().unwrap_or_else(|_| walk::walk(r, scan)))
+            .collect()
+    })
 }
 
 fn dsn_env(cfg: &WorkspaceConfig, loc: Option<Loc>) -> Option<String> {
