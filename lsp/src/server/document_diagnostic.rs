@@ -7,11 +7,11 @@ use tower_lsp_server::ls_types::*;
 use super::Server;
 use super::diagnostics::{fingerprint, for_path};
 
-pub(super) fn handle(
+pub(super) async fn handle(
     server: &Server,
     params: DocumentDiagnosticParams,
 ) -> Result<DocumentDiagnosticReportResult> {
-    let (items, result_id) = match server.document(&params.text_document.uri) {
+    let (items, result_id) = match server.complete_document(&params.text_document.uri).await {
         Some(doc) => {
             let items = for_path(&doc.root.read(), &doc.path, &server.session);
             let id = fingerprint(&items);

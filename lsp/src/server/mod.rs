@@ -54,6 +54,9 @@ use scheduler::{SchedulerHandle, Task};
 /// pulls wait for changes, so the library's default of 4 could stall the queue.
 const CONCURRENCY: usize = 64;
 
+/// How long a request waits for its workspace to be complete before answering anyway.
+const COMPLETE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Runs the server on stdin/stdout until `exit` (or the end of input). Exit code 0 after
 /// `shutdown` then `exit`, 1 otherwise, as the specification asks.
 pub(crate) fn run_stdio() -> ExitCode {
@@ -182,6 +185,17 @@ impl Server {
         }
     }
 
+    /// Like [`Server::document`], once the workspace is complete (its Markdown/text files,
+    /// checked after the index, are in): for requests whose answer spans the workspace.
+    pub(crate) async fn complete_document(&self, uri: &Uri) -> Option<DocumentContext> {
+        let path = self.session.model_path(uri)?;
+        self.session
+            .root_for(&path)
+            .wait_complete(COMPLETE_WAIT)
+            .await;
+        self.document(uri)
+    }
+
     /// The document behind a request, with its workspace brought up to date.
     pub(crate) fn document(&self, uri: &Uri) -> Option<DocumentContext> {
         let path = self.session.model_path(uri)?;
@@ -275,7 +289,7 @@ impl LanguageServer for Server {
         &self,
         params: DocumentDiagnosticParams,
     ) -> Result<DocumentDiagnosticReportResult> {
-        document_diagnostic::handle(self, params)
+        document_diagnostic::handle(self, params).await
     }
 
     async fn workspace_diagnostic(
@@ -305,18 +319,18 @@ impl LanguageServer for Server {
     }
 
     async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
-        references::handle(self, params)
+        references::handle(self, params).await
     }
 
     async fn prepare_rename(
         &self,
         params: TextDocumentPositionParams,
     ) -> Result<Option<PrepareRenameResponse>> {
-        rename::prepare(self, params)
+        rename::prepare(self, params).await
     }
 
     async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
-        rename::handle(self, params)
+        rename::handle(self, params).await
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {

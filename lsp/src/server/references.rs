@@ -7,9 +7,12 @@ use super::workspace_edit::location;
 use super::{Server, guarded};
 use crate::ide;
 
-pub(super) fn handle(server: &Server, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
+pub(super) async fn handle(
+    server: &Server,
+    params: ReferenceParams,
+) -> Result<Option<Vec<Location>>> {
     let at = params.text_document_position;
-    let Some(doc) = server.document(&at.text_document.uri) else {
+    let Some(doc) = server.complete_document(&at.text_document.uri).await else {
         return Ok(None);
     };
     let found = guarded("references", || {

@@ -9,11 +9,11 @@ use super::workspace_edit::to_workspace_edit;
 use super::{Server, guarded, request_failed};
 use crate::ide;
 
-pub(super) fn prepare(
+pub(super) async fn prepare(
     server: &Server,
     params: TextDocumentPositionParams,
 ) -> Result<Option<PrepareRenameResponse>> {
-    let Some(doc) = server.document(&params.text_document.uri) else {
+    let Some(doc) = server.complete_document(&params.text_document.uri).await else {
         return Ok(None);
     };
     let found = guarded("prepareRename", || {
@@ -29,9 +29,9 @@ pub(super) fn prepare(
     }
 }
 
-pub(super) fn handle(server: &Server, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
+pub(super) async fn handle(server: &Server, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
     let at = params.text_document_position;
-    let Some(doc) = server.document(&at.text_document.uri) else {
+    let Some(doc) = server.complete_document(&at.text_document.uri).await else {
         return Ok(None);
     };
     let change = guarded("rename", || {

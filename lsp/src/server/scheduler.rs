@@ -360,10 +360,17 @@ impl Scheduler {
                 format!("failed: {e}")
             }
             Ok(BuildEvent::Indexed {
-                roots, replace_all, ..
+                roots,
+                replace_all,
+                last,
             }) => {
                 let elapsed = built.started.elapsed();
                 let installed = self.install_roots(&built.folder, roots, replace_all);
+                if last {
+                    for root in &installed {
+                        root.set_complete();
+                    }
+                }
                 for root in &installed {
                     root.record_versions(&built.buffer_versions);
                 }
@@ -391,14 +398,17 @@ impl Scheduler {
                 let roots = self.folder_roots(&built.folder);
                 for (root, nested_list, files) in extras {
                     if let Some(state) = roots.iter().find(|r| r.root == root) {
-                        let affected = state.add_mention_files(nested_list, files);
-                        self.affected(state, affected);
+                        state.add_mention_files(nested_list, files);
+                        state.set_complete();
+                        // Diagnostics were held until now: publish them all.
+                        self.affected(state, Affected::All);
                     }
                 }
                 if let Some(nested) = nested {
                     let installed = self.install_nested(&built.folder, nested);
                     for root in &installed {
                         root.record_versions(&built.buffer_versions);
+                        root.set_complete();
                     }
                     self.adopt_open_documents(&installed);
                     for root in &installed {
@@ -701,6 +711,8 @@ impl Scheduler {
             };
             let open_version = self.session.documents.version(&uri);
             let (items, analyzed) = match roots.iter().find(|r| r.root == root_path) {
+                // Held until the workspace is complete (it then publishes everything).
+                Some(root) if !root.is_complete() => continue,
                 Some(root) => {
                     let live = root.read();
                     (
@@ -713,8 +725,11 @@ impl Scheduler {
             };
             let version = match (open_version, analyzed) {
                 (Some(v), Some(a)) if v == a => Some(v),
-                // A newer version is on its way to analysis; its publish will follow.
+                // A newer version is on its way to analysis; its publish will follow. So is a
+                // reopened document's first analysis.
                 (Some(_), Some(_)) => continue,
+                (Some(_), None) if FileKind::of(&path).is_analyzed() => continue,
+                // A config file open with the content the workspace read from disk.
                 (Some(v), None) => Some(v),
                 (None, _) => None,
             };

@@ -24,6 +24,9 @@ pub(super) async fn handle(
         .into_iter()
         .map(|p| (p.uri, p.value))
         .collect();
+    for root in server.session.all_roots() {
+        root.wait_complete(super::COMPLETE_WAIT).await;
+    }
     let mut changes = server.session.watch_diagnostics();
     changes.mark_unchanged();
     let mut report = collect(server, &previous);

@@ -101,7 +101,11 @@ impl Session {
             init_settings: RwLock::new(ClientSettings::default()),
             global_settings: RwLock::new(None),
             settings_problems: RwLock::new(Vec::new()),
-            orphans: Arc::new(WorkspaceState::placeholder(PathBuf::new(), None)),
+            orphans: {
+                let orphans = WorkspaceState::placeholder(PathBuf::new(), None);
+                orphans.set_complete();
+                Arc::new(orphans)
+            },
             shutdown: AtomicBool::new(false),
             started: Instant::now(),
             diagnostics_generation: tokio::sync::watch::Sender::new(0),

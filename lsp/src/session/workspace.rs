@@ -7,11 +7,13 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
 
 use skills_runtime::check::{Affected, Workspace};
 use skills_runtime::settings::Settings;
+use tokio::sync::Notify;
 use tower_lsp_server::ls_types::Uri;
 
 use super::FileKind;
@@ -53,6 +55,11 @@ pub(crate) struct WorkspaceState {
     live: RwLock<Live>,
     /// Buffers changed since their analysis: model path → document.
     dirty: Mutex<HashMap<PathBuf, Uri>>,
+    /// Everything is checked: the index, and the Markdown/text files that follow it. Until
+    /// then diagnostics are not published (they would change once those files are in) and
+    /// workspace-wide requests (references, rename) wait.
+    complete: AtomicBool,
+    completed: Notify,
 }
 
 /// Both sets of changed files, or all.
@@ -85,7 +92,32 @@ impl WorkspaceState {
             root,
             folder,
             dirty: Mutex::new(HashMap::new()),
+            complete: AtomicBool::new(false),
+            completed: Notify::new(),
         }
+    }
+
+    pub(crate) fn is_complete(&self) -> bool {
+        self.complete.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn set_complete(&self) {
+        self.complete.store(true, Ordering::SeqCst);
+        self.completed.notify_waiters();
+    }
+
+    /// Waits until the workspace is complete, `limit` at most.
+    pub(crate) async fn wait_complete(&self, limit: Duration) {
+        let wait = async {
+            loop {
+                let notified = self.completed.notified();
+                if self.is_complete() {
+                    return;
+                }
+                notified.await;
+            }
+        };
+        let _ = tokio::time::timeout(limit, wait).await;
     }
 
     pub(crate) fn read(&self) -> RwLockReadGuard<'_, Live> {
