@@ -472,9 +472,6 @@ pub struct Resolver<'a> {
     nothing_configured: bool,
     blocked: Option<Blocker>,
     rejected_by_name: HashMap<&'a str, (String, String)>,
-    /// Skill names per namespace, prepared for did-you-mean when first needed (most
-    /// resolutions never need one, and an editor resolves after every keystroke).
-    dictionaries: HashMap<&'a str, std::sync::OnceLock<crate::suggest::Dictionary>>,
 }
 
 /// Why the runtime refuses every mention, and where that cause is written.
@@ -544,10 +541,6 @@ impl<'a> Resolver<'a> {
                     .insert(name, (shown_path(&f.path, &config.workspace_root), reason));
             }
         }
-        let dictionaries = enabled
-            .iter()
-            .map(|ns| (*ns, std::sync::OnceLock::new()))
-            .collect();
         Resolver {
             index,
             enabled,
@@ -555,7 +548,6 @@ impl<'a> Resolver<'a> {
             nothing_configured,
             blocked,
             rejected_by_name,
-            dictionaries,
         }
     }
 
@@ -579,12 +571,9 @@ impl<'a> Resolver<'a> {
             return Resolution::Resolved;
         }
         let suggestion = self
-            .dictionaries
-            .get(namespace)
-            .and_then(|d| {
-                d.get_or_init(|| crate::suggest::Dictionary::new(self.index.names_in(namespace)))
-                    .closest(name)
-            })
+            .index
+            .dictionary(namespace)
+            .and_then(|d| d.closest(name))
             .map(str::to_owned);
         let rejected = self.rejected_by_name.get(name).cloned();
         Resolution::Unknown {

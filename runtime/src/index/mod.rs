@@ -54,6 +54,9 @@ pub struct SkillIndex {
     /// namespace -> name -> skills (more than one only for duplicates).
     by_key: HashMap<String, HashMap<String, Vec<usize>>>,
     by_path: HashMap<PathBuf, usize>,
+    /// Skill names per namespace prepared for did-you-mean, built on first use and kept until
+    /// the index is re-linked (an editor resolves mentions after every keystroke).
+    dictionaries: HashMap<String, std::sync::OnceLock<crate::suggest::Dictionary>>,
     /// What the scan found apart from the files' contents, kept so that the index can be
     /// re-linked when one file changes without walking again.
     layout: Layout,
@@ -105,6 +108,13 @@ impl SkillIndex {
         self.by_path.get(path).map(|&i| &self.files[i])
     }
 
+    /// The names of a namespace, prepared for did-you-mean (`None`: no skill there).
+    pub fn dictionary(&self, namespace: &str) -> Option<&crate::suggest::Dictionary> {
+        self.dictionaries
+            .get(namespace)
+            .map(|d| d.get_or_init(|| crate::suggest::Dictionary::new(self.names_in(namespace))))
+    }
+
     /// The first scan error, which `resolve_mentions` would raise for every mention.
     pub fn blocking_error(&self) -> Option<&ScanError> {
         self.errors
@@ -143,6 +153,7 @@ impl SkillIndex {
     fn link(&mut self) {
         self.skills.clear();
         self.by_key.clear();
+        self.dictionaries.clear();
         let layout = &self.layout;
         let mut errors = layout.head_errors.clone();
         for (i, f) in self.files.iter().enumerate() {
@@ -208,6 +219,11 @@ impl SkillIndex {
                     .push(i);
             }
         }
+        self.dictionaries = self
+            .by_key
+            .keys()
+            .map(|ns| (ns.clone(), std::sync::OnceLock::new()))
+            .collect();
     }
 }
 
