@@ -26,8 +26,13 @@ use crate::session::{BuildStats, FileKind, Session, WorkspaceState};
 
 /// How long config and file-creation changes wait for more before a rebuild.
 const REBUILD_DELAY: Duration = Duration::from_millis(150);
-/// Diagnostics published between two looks at the task queue.
+/// Diagnostics of open documents published between two looks at the task queue.
 const PUBLISH_BATCH: usize = 32;
+/// Diagnostics of other files published per `BACKGROUND_PACE`.
+const BACKGROUND_BATCH: usize = 16;
+const BACKGROUND_PACE: Duration = Duration::from_millis(2);
+/// Files that are not open get their diagnostics once edits pause this long.
+const TYPING_PAUSE: Duration = Duration::from_millis(100);
 
 pub(crate) enum Task {
     /// The client sent `initialized`: notifications may flow.
@@ -94,6 +99,7 @@ pub(crate) fn spawn(client: Client, session: Arc<Session>) -> SchedulerHandle {
         queued: HashSet::new(),
         published: HashMap::new(),
         builds: HashMap::new(),
+        last_edit: Instant::now(),
     };
     tokio::spawn(scheduler.run(rx));
     SchedulerHandle { tx }
@@ -128,6 +134,8 @@ struct Scheduler {
     queued: HashSet<PathBuf>,
     published: HashMap<PathBuf, Published>,
     builds: HashMap<Uri, BuildSlot>,
+    /// When a buffer last changed.
+    last_edit: Instant,
 }
 
 impl Scheduler {
@@ -137,7 +145,31 @@ impl Scheduler {
                 self.handle(task).await;
             }
             if self.ready && !self.outbox.is_empty() {
-                self.publish_batch().await;
+                let open_first = self
+                    .outbox
+                    .front()
+                    .is_some_and(|(_, p)| self.session.open_uri(p).is_some());
+                if open_first {
+                    self.publish_batch(PUBLISH_BATCH).await;
+                    continue;
+                }
+                // Files that are not open: while the user is not typing, and a few at a time,
+                // leaving the client time to read them, so that the diagnostics of what the
+                // user types next are never queued behind thousands of others.
+                let quiet = self.last_edit.elapsed();
+                let wait = if quiet >= TYPING_PAUSE {
+                    self.publish_batch(BACKGROUND_BATCH).await;
+                    BACKGROUND_PACE
+                } else {
+                    TYPING_PAUSE - quiet
+                };
+                tokio::select! {
+                    task = rx.recv() => match task {
+                        Some(task) => self.handle(task).await,
+                        None => break,
+                    },
+                    () = tokio::time::sleep(wait) => {}
+                }
                 continue;
             }
             match rx.recv().await {
@@ -186,7 +218,14 @@ impl Scheduler {
             }
             task if !self.ready => self.deferred.push(task),
             Task::Flush(root) => {
+                let started = Instant::now();
+                self.last_edit = started;
                 if let Some(affected) = root.flush(&self.session.documents) {
+                    tracing::debug!(
+                        "analyzed {} in {:?}: {affected:?}",
+                        root.root.display(),
+                        started.elapsed()
+                    );
                     self.affected(&root, affected);
                 }
             }
@@ -698,10 +737,10 @@ impl Scheduler {
         }
     }
 
-    async fn publish_batch(&mut self) {
+    async fn publish_batch(&mut self, at_most: usize) {
         let roots = self.session.all_roots();
         let mut out = Vec::new();
-        for _ in 0..PUBLISH_BATCH {
+        for _ in 0..at_most {
             let Some((root_path, path)) = self.outbox.pop_front() else {
                 break;
             };
@@ -755,6 +794,7 @@ impl Scheduler {
             out.push((uri, items, version));
         }
         for (uri, items, version) in out {
+            tracing::trace!("publishing {} (version {version:?})", uri.as_str());
             self.client.publish_diagnostics(uri, items, version).await;
         }
     }

@@ -21,6 +21,8 @@ const PIPE: usize = 256 * 1024;
 #[derive(Debug, Default)]
 pub(crate) struct FrameReader {
     buf: Vec<u8>,
+    /// Where unread bytes start (consumed bytes are dropped in bulk, not per message).
+    at: usize,
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
@@ -37,28 +39,46 @@ const CONTENT_LENGTH: &[u8] = b"content-length";
 
 impl FrameReader {
     pub(crate) fn push(&mut self, data: &[u8]) {
+        if self.at > 0 && self.at * 2 >= self.buf.len() {
+            self.buf.drain(..self.at);
+            self.at = 0;
+        }
         self.buf.extend_from_slice(data);
+    }
+
+    fn skip(&mut self, n: usize) {
+        self.at = (self.at + n).min(self.buf.len());
     }
 
     /// The next complete message body, if one is buffered.
     pub(crate) fn next_body(&mut self) -> Option<Vec<u8>> {
         loop {
-            let Some(start) = find_ignore_case(&self.buf, CONTENT_LENGTH) else {
+            let rest = &self.buf[self.at..];
+            // Well-formed input starts right at a header: no search needed.
+            let start = if rest.len() >= CONTENT_LENGTH.len()
+                && rest[..CONTENT_LENGTH.len()].eq_ignore_ascii_case(CONTENT_LENGTH)
+            {
+                Some(0)
+            } else {
+                find_ignore_case(rest, CONTENT_LENGTH)
+            };
+            let Some(start) = start else {
                 // Keep a tail that may be the beginning of the next header.
-                let keep = self.buf.len().min(CONTENT_LENGTH.len() - 1);
-                self.buf.drain(..self.buf.len() - keep);
+                let keep = rest.len().min(CONTENT_LENGTH.len() - 1);
+                self.skip(rest.len() - keep);
                 return None;
             };
-            self.buf.drain(..start);
-            let Some(end) = find(&self.buf, b"\r\n\r\n") else {
-                if self.buf.len() > MAX_HEADER {
+            self.skip(start);
+            let rest = &self.buf[self.at..];
+            let Some(end) = find(rest, b"\r\n\r\n") else {
+                if rest.len() > MAX_HEADER {
                     // Not a header after all: look for the next one.
-                    self.buf.drain(..CONTENT_LENGTH.len());
+                    self.skip(CONTENT_LENGTH.len());
                     continue;
                 }
                 return None;
             };
-            let length = std::str::from_utf8(&self.buf[..end])
+            let length = std::str::from_utf8(&rest[..end])
                 .ok()
                 .and_then(|headers| {
                     headers.split("\r\n").find_map(|line| {
@@ -71,14 +91,14 @@ impl FrameReader {
                 })
                 .filter(|&n| n <= MAX_BODY);
             let Some(length) = length else {
-                self.buf.drain(..end + 4);
+                self.skip(end + 4);
                 continue;
             };
-            if self.buf.len() < end + 4 + length {
+            if rest.len() < end + 4 + length {
                 return None;
             }
-            let body = self.buf[end + 4..end + 4 + length].to_vec();
-            self.buf.drain(..end + 4 + length);
+            let body = rest[end + 4..end + 4 + length].to_vec();
+            self.skip(end + 4 + length);
             return Some(body);
         }
     }
