@@ -73,14 +73,21 @@ pub(crate) fn run_stdio() -> ExitCode {
     let session = Arc::new(Session::new());
     let shut_down = runtime.block_on(async {
         logging::init();
+        let pipes = match transport::spawn(std::io::stdin(), std::io::stdout()) {
+            Ok(pipes) => pipes,
+            Err(e) => {
+                eprintln!("skills-lsp: cannot start the stdio threads: {e}");
+                return false;
+            }
+        };
         let (service, socket) = LspService::new(|client| Server::new(client, session.clone()));
-        let pipes = transport::spawn(tokio::io::stdin(), tokio::io::stdout());
         tower_lsp_server::Server::new(pipes.input, pipes.output, socket)
             .concurrency_level(CONCURRENCY)
             .serve(service)
             .await;
-        // Everything tower-lsp wrote reaches stdout before the process ends.
-        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), pipes.written).await;
+        // Everything tower-lsp wrote reaches stdout before the process ends (the output end
+        // was dropped with `serve`, which ends the stdout thread).
+        let _ = tokio::task::spawn_blocking(move || pipes.written.join()).await;
         session.is_shut_down()
     });
     // Builds still running on blocking threads are abandoned, not awaited.

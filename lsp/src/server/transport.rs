@@ -1,20 +1,22 @@
 //! stdio with a framing layer that survives bad input. tower-lsp's reader stops for good at
 //! the first message it cannot decode; this one answers such a message (a parse error, or an
 //! invalid request, as JSON-RPC asks), skips garbage between messages, and passes only
-//! well-formed JSON-RPC messages on to tower-lsp through an in-memory pipe. tower-lsp's output
-//! is copied to stdout message by message, so those answers never split one of its messages.
+//! well-formed JSON-RPC messages on to tower-lsp. tower-lsp's output is written to stdout
+//! message by message, so those answers never split one of its messages.
+
+use std::io::{Read, Write};
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use serde_json::{Value, json};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, DuplexStream};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
 use tower_lsp_server::jsonrpc::{Request, Response};
 
 /// Largest header block accepted before the reader gives up on it.
 const MAX_HEADER: usize = 8 * 1024;
 /// Largest message body accepted (a bigger `Content-Length` is treated as garbage).
 const MAX_BODY: usize = 256 * 1024 * 1024;
-const PIPE: usize = 256 * 1024;
 
 /// Splits a byte stream into message bodies (`Content-Length` framing), skipping whatever is
 /// not a well-formed header.
@@ -152,88 +154,181 @@ pub(crate) fn check(body: &[u8]) -> Result<(), Vec<u8>> {
     }
 }
 
-/// The pipe ends tower-lsp reads from and writes to, and the task that writes stdout (it ends
-/// once tower-lsp's output is closed and everything was written).
-pub(crate) struct Pipes {
-    pub(crate) input: DuplexStream,
-    pub(crate) output: DuplexStream,
-    pub(crate) written: JoinHandle<()>,
+/// What tower-lsp reads: the checked messages, framed, handed over by the stdin thread.
+pub(crate) struct Incoming {
+    rx: mpsc::UnboundedReceiver<Vec<u8>>,
+    pending: Vec<u8>,
+    at: usize,
 }
 
-pub(crate) fn spawn(
-    mut stdin: impl AsyncRead + Unpin + Send + 'static,
-    mut stdout: impl AsyncWrite + Unpin + Send + 'static,
-) -> Pipes {
-    let (mut to_server, server_input) = tokio::io::duplex(PIPE);
-    let (server_output, mut from_server) = tokio::io::duplex(PIPE);
-    let (frames_tx, mut frames_rx) = mpsc::unbounded_channel::<Vec<u8>>();
-
-    // An empty frame means tower-lsp's output is finished.
-    let written = tokio::spawn(async move {
-        while let Some(bytes) = frames_rx.recv().await {
-            if bytes.is_empty()
-                || stdout.write_all(&bytes).await.is_err()
-                || stdout.flush().await.is_err()
-            {
-                break;
+impl AsyncRead for Incoming {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        while self.at == self.pending.len() {
+            match self.rx.poll_recv(cx) {
+                Poll::Ready(Some(bytes)) => {
+                    self.pending = bytes;
+                    self.at = 0;
+                }
+                // End of input.
+                Poll::Ready(None) => return Poll::Ready(Ok(())),
+                Poll::Pending => return Poll::Pending,
             }
         }
-    });
-
-    let answers = frames_tx.clone();
-    tokio::spawn(async move {
-        let mut reader = FrameReader::default();
-        let mut chunk = vec![0u8; 64 * 1024];
-        loop {
-            let n = match stdin.read(&mut chunk).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => n,
-            };
-            reader.push(&chunk[..n]);
-            while let Some(body) = reader.next_body() {
-                if body.is_empty() {
-                    continue;
-                }
-                match check(&body) {
-                    Ok(()) => {
-                        if to_server.write_all(&frame(&body)).await.is_err() {
-                            return;
-                        }
-                    }
-                    Err(answer) => {
-                        tracing::warn!("malformed message from the client answered and skipped");
-                        let _ = answers.send(answer);
-                    }
-                }
-            }
-        }
-        // End of input: tower-lsp sees it too.
-        let _ = to_server.shutdown().await;
-    });
-
-    tokio::spawn(async move {
-        let mut reader = FrameReader::default();
-        let mut chunk = vec![0u8; 64 * 1024];
-        loop {
-            let n = match from_server.read(&mut chunk).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => n,
-            };
-            reader.push(&chunk[..n]);
-            while let Some(body) = reader.next_body() {
-                if frames_tx.send(frame(&body)).is_err() {
-                    return;
-                }
-            }
-        }
-        let _ = frames_tx.send(Vec::new());
-    });
-
-    Pipes {
-        input: server_input,
-        output: server_output,
-        written,
+        let n = buf.remaining().min(self.pending.len() - self.at);
+        let at = self.at;
+        buf.put_slice(&self.pending[at..at + n]);
+        self.at += n;
+        Poll::Ready(Ok(()))
     }
+}
+
+/// Where tower-lsp writes: bytes go to the stdout thread as they come.
+pub(crate) struct Outgoing {
+    tx: std::sync::mpsc::Sender<Out>,
+}
+
+enum Out {
+    /// Bytes of tower-lsp's output (whole messages, once reassembled).
+    Server(Vec<u8>),
+    /// An answer of our own to a message tower-lsp never saw.
+    Answer(Vec<u8>),
+    /// tower-lsp is done: write what is left and stop.
+    End,
+}
+
+impl AsyncWrite for Outgoing {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        match self.tx.send(Out::Server(buf.to_vec())) {
+            Ok(()) => Poll::Ready(Ok(buf.len())),
+            Err(_) => Poll::Ready(Err(std::io::ErrorKind::BrokenPipe.into())),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        let _ = self.tx.send(Out::End);
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl Drop for Outgoing {
+    fn drop(&mut self) {
+        let _ = self.tx.send(Out::End);
+    }
+}
+
+/// The ends tower-lsp reads from and writes to, and the stdout thread (it ends once
+/// tower-lsp's output is closed and everything was written).
+pub(crate) struct Pipes {
+    pub(crate) input: Incoming,
+    pub(crate) output: Outgoing,
+    pub(crate) written: std::thread::JoinHandle<()>,
+}
+
+/// Starts the stdin and stdout threads. Plain threads with blocking I/O: the async runtime's
+/// stdio sends every read and write through its blocking pool, a hop per message.
+pub(crate) fn spawn(
+    stdin: impl Read + Send + 'static,
+    stdout: impl Write + Send + 'static,
+) -> std::io::Result<Pipes> {
+    let (in_tx, in_rx) = mpsc::unbounded_channel::<Vec<u8>>();
+    let (out_tx, out_rx) = std::sync::mpsc::channel::<Out>();
+    let answers = out_tx.clone();
+    std::thread::Builder::new()
+        .name("stdin".into())
+        .spawn(move || read_input(stdin, &in_tx, &answers))?;
+    let written = std::thread::Builder::new()
+        .name("stdout".into())
+        .spawn(move || write_output(stdout, &out_rx))?;
+    Ok(Pipes {
+        input: Incoming {
+            rx: in_rx,
+            pending: Vec::new(),
+            at: 0,
+        },
+        output: Outgoing { tx: out_tx },
+        written,
+    })
+}
+
+fn read_input(
+    mut stdin: impl Read,
+    to_server: &mpsc::UnboundedSender<Vec<u8>>,
+    answers: &std::sync::mpsc::Sender<Out>,
+) {
+    let mut reader = FrameReader::default();
+    let mut chunk = vec![0u8; 64 * 1024];
+    loop {
+        let n = match stdin.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => break,
+        };
+        reader.push(&chunk[..n]);
+        while let Some(body) = reader.next_body() {
+            if body.is_empty() {
+                continue;
+            }
+            match check(&body) {
+                Ok(()) => {
+                    if to_server.send(frame(&body)).is_err() {
+                        return;
+                    }
+                }
+                Err(answer) => {
+                    tracing::warn!("malformed message from the client answered and skipped");
+                    let _ = answers.send(Out::Answer(answer));
+                }
+            }
+        }
+    }
+    // Dropping the sender ends tower-lsp's input.
+}
+
+fn write_output(stdout: impl Write, rx: &std::sync::mpsc::Receiver<Out>) {
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout);
+    let mut reader = FrameReader::default();
+    let write = |out: &mut std::io::BufWriter<_>, msg: Out, reader: &mut FrameReader| -> bool {
+        match msg {
+            Out::Server(bytes) => {
+                reader.push(&bytes);
+                while let Some(body) = reader.next_body() {
+                    if out.write_all(&frame(&body)).is_err() {
+                        return false;
+                    }
+                }
+                true
+            }
+            Out::Answer(bytes) => out.write_all(&bytes).is_ok(),
+            Out::End => false,
+        }
+    };
+    while let Ok(msg) = rx.recv() {
+        let mut more = write(&mut out, msg, &mut reader);
+        // Everything already queued goes out in the same write.
+        while more {
+            match rx.try_recv() {
+                Ok(msg) => more = write(&mut out, msg, &mut reader),
+                Err(_) => break,
+            }
+        }
+        if out.flush().is_err() || !more {
+            break;
+        }
+    }
+    let _ = out.flush();
 }
 
 #[cfg(test)]
