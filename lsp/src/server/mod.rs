@@ -29,6 +29,8 @@ mod rename;
 mod scheduler;
 mod semantic_tokens;
 mod settings;
+#[cfg(test)]
+mod tests;
 mod transport;
 mod workspace_diagnostic;
 mod workspace_edit;
@@ -70,25 +72,9 @@ pub(crate) fn run_stdio() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let session = Arc::new(Session::new());
     let shut_down = runtime.block_on(async {
         logging::init();
-        let pipes = match transport::spawn(std::io::stdin(), std::io::stdout()) {
-            Ok(pipes) => pipes,
-            Err(e) => {
-                eprintln!("skills-lsp: cannot start the stdio threads: {e}");
-                return false;
-            }
-        };
-        let (service, socket) = LspService::new(|client| Server::new(client, session.clone()));
-        tower_lsp_server::Server::new(pipes.input, pipes.output, socket)
-            .concurrency_level(CONCURRENCY)
-            .serve(service)
-            .await;
-        // Everything tower-lsp wrote reaches stdout before the process ends (the output end
-        // was dropped with `serve`, which ends the stdout thread).
-        let _ = tokio::task::spawn_blocking(move || pipes.written.join()).await;
-        session.is_shut_down()
+        serve(std::io::stdin(), std::io::stdout()).await
     });
     // Builds still running on blocking threads are abandoned, not awaited.
     runtime.shutdown_background();
@@ -97,6 +83,31 @@ pub(crate) fn run_stdio() -> ExitCode {
     } else {
         ExitCode::from(1)
     }
+}
+
+/// Serves one client over a byte stream pair until `exit` or the end of input; whether the
+/// client asked for `shutdown` first.
+pub(crate) async fn serve(
+    input: impl std::io::Read + Send + 'static,
+    output: impl std::io::Write + Send + 'static,
+) -> bool {
+    let pipes = match transport::spawn(input, output) {
+        Ok(pipes) => pipes,
+        Err(e) => {
+            eprintln!("skills-lsp: cannot start the stdio threads: {e}");
+            return false;
+        }
+    };
+    let session = Arc::new(Session::new());
+    let (service, socket) = LspService::new(|client| Server::new(client, session.clone()));
+    tower_lsp_server::Server::new(pipes.input, pipes.output, socket)
+        .concurrency_level(CONCURRENCY)
+        .serve(service)
+        .await;
+    // Everything tower-lsp wrote reaches the output before this returns (the output end was
+    // dropped with `serve`, which ends the writer thread).
+    let _ = tokio::task::spawn_blocking(move || pipes.written.join()).await;
+    session.is_shut_down()
 }
 
 #[derive(Clone)]

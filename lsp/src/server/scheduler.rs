@@ -34,6 +34,25 @@ const BACKGROUND_PACE: Duration = Duration::from_millis(2);
 /// Files that are not open get their diagnostics once edits pause this long.
 const TYPING_PAUSE: Duration = Duration::from_millis(100);
 
+/// The version guard: with what version a file's diagnostics go out, given the version of
+/// its open document (`None`: not open) and the version its analysis reflects. `None`: not
+/// now — a newer version is on its way to analysis, and its publish will follow.
+pub(crate) fn publish_version(
+    open: Option<i32>,
+    analyzed: Option<i32>,
+    analyzed_from_buffer: bool,
+) -> Option<Option<i32>> {
+    match (open, analyzed) {
+        (Some(v), Some(a)) if v == a => Some(Some(v)),
+        (Some(_), Some(_)) => None,
+        // Reopened, not analyzed yet: the workspace still holds the disk content.
+        (Some(_), None) if analyzed_from_buffer => None,
+        // A config file open with the content the workspace read from disk.
+        (Some(v), None) => Some(Some(v)),
+        (None, _) => Some(None),
+    }
+}
+
 pub(crate) enum Task {
     /// The client sent `initialized`: notifications may flow.
     Ready,
@@ -762,15 +781,10 @@ impl Scheduler {
                 // The workspace is gone: clear.
                 None => (Vec::new(), None),
             };
-            let version = match (open_version, analyzed) {
-                (Some(v), Some(a)) if v == a => Some(v),
-                // A newer version is on its way to analysis; its publish will follow. So is a
-                // reopened document's first analysis.
-                (Some(_), Some(_)) => continue,
-                (Some(_), None) if FileKind::of(&path).is_analyzed() => continue,
-                // A config file open with the content the workspace read from disk.
-                (Some(v), None) => Some(v),
-                (None, _) => None,
+            let Some(version) =
+                publish_version(open_version, analyzed, FileKind::of(&path).is_analyzed())
+            else {
+                continue;
             };
             let fp = fingerprint(&items);
             if open_version.is_none() {
