@@ -189,7 +189,10 @@ impl Server {
                         live.ws.config.overlays.iter().any(|o| o.path == path)
                             || path == root.root.join("config").join("runtime.yaml")
                     }
-                    FileKind::Env => live.ws.config.env_file.as_deref() == Some(path),
+                    FileKind::Env => {
+                        live.ws.config.env_file.as_deref() == Some(path)
+                            || path == root.root.join(".env")
+                    }
                     _ => path.parent() == Some(root.root.as_path()),
                 }
             };
