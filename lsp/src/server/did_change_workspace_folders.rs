@@ -28,6 +28,7 @@ pub(super) fn handle(server: &Server, params: DidChangeWorkspaceFoldersParams) {
             }
         }
     }
+    session.folders_changed();
     if !removed_roots.is_empty() {
         server.scheduler.send(Task::Forget(removed_roots));
     }

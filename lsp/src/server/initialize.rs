@@ -38,6 +38,7 @@ pub(super) fn handle(server: &Server, params: InitializeParams) -> Result<Initia
     let folders = folders_of(&params);
     let uris: Vec<Uri> = folders.iter().map(|f| f.uri.clone()).collect();
     *session.folders_mut() = folders;
+    session.folders_changed();
     let capabilities = capabilities(&features);
     session.set_features(features);
     for folder in uris {

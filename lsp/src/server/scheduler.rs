@@ -287,7 +287,7 @@ impl Scheduler {
             });
             return;
         }
-        let input = {
+        let (roots, mut input) = {
             let mut folders = self.session.folders_mut();
             let Some(i) = folders.iter().position(|f| f.uri == folder_uri) else {
                 return;
@@ -300,20 +300,21 @@ impl Scheduler {
                 .collect();
             let f = &mut folders[i];
             f.indexing = true;
-            BuildInput {
-                known: f
-                    .roots
-                    .iter()
-                    .map(|r| (r.root.clone(), r.read().nested.clone()))
-                    .collect(),
+            let input = BuildInput {
+                known: Vec::new(),
                 client: self.session.folder_settings(f),
                 folder: path,
                 scope,
                 excluded,
                 buffers: HashMap::new(),
-            }
+            };
+            (f.roots.clone(), input)
         };
-        let mut input = input;
+        // Workspace locks are taken after the folders lock is released.
+        input.known = roots
+            .iter()
+            .map(|r| (r.root.clone(), r.read().nested.clone()))
+            .collect();
         // Config buffers stand in for the files on disk.
         let mut buffer_versions = HashMap::new();
         for (p, uri) in self.session.open_documents() {

@@ -77,6 +77,10 @@ pub(crate) struct Session {
     /// Model path → URI of every open document (so results point at the client's URI).
     open_paths: DashMap<PathBuf, Uri>,
     folders: RwLock<Vec<Folder>>,
+    /// (resolved path, path as the client spells it) of every folder, for path ↔ URI
+    /// conversion. A lock of its own, taken last: conversions happen while a workspace is
+    /// locked, and the folders lock is taken before workspace locks.
+    folder_paths: RwLock<Vec<(PathBuf, PathBuf)>>,
     /// Settings from `initializationOptions`, and the global ones pulled or pushed since
     /// (on top): the base of every folder's settings.
     init_settings: RwLock<ClientSettings>,
@@ -98,6 +102,7 @@ impl Session {
             documents: DocumentStore::default(),
             open_paths: DashMap::new(),
             folders: RwLock::new(Vec::new()),
+            folder_paths: RwLock::new(Vec::new()),
             init_settings: RwLock::new(ClientSettings::default()),
             global_settings: RwLock::new(None),
             settings_problems: RwLock::new(Vec::new()),
@@ -138,6 +143,23 @@ impl Session {
 
     pub(crate) fn folders_mut(&self) -> RwLockWriteGuard<'_, Vec<Folder>> {
         self.folders.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Call after adding or removing folders.
+    pub(crate) fn folders_changed(&self) {
+        let paths = self
+            .folders()
+            .iter()
+            .map(|f| (f.path.clone(), f.client_path.clone()))
+            .collect();
+        *self.folder_paths.write().unwrap_or_else(|e| e.into_inner()) = paths;
+    }
+
+    fn folder_paths(&self) -> Vec<(PathBuf, PathBuf)> {
+        self.folder_paths
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     pub(crate) fn set_init_settings(&self, settings: ClientSettings) {
@@ -225,9 +247,9 @@ impl Session {
         if !path.is_absolute() {
             return None;
         }
-        for f in self.folders().iter() {
-            if let Ok(rest) = path.strip_prefix(&f.client_path) {
-                return Some(f.path.join(rest));
+        for (resolved, client) in self.folder_paths() {
+            if let Ok(rest) = path.strip_prefix(&client) {
+                return Some(resolved.join(rest));
             }
         }
         let resolved = path
@@ -244,9 +266,9 @@ impl Session {
         if let Some(uri) = self.open_paths.get(path) {
             return Some(uri.clone());
         }
-        for f in self.folders().iter() {
-            if let Ok(rest) = path.strip_prefix(&f.path) {
-                return Uri::from_file_path(f.client_path.join(rest));
+        for (resolved, client) in self.folder_paths() {
+            if let Ok(rest) = path.strip_prefix(&resolved) {
+                return Uri::from_file_path(client.join(rest));
             }
         }
         Uri::from_file_path(path)
