@@ -1,6 +1,10 @@
 //! Everything the server knows between messages: what the client supports, its settings,
 //! the open documents, the workspace folders and the live skills workspaces inside them.
 //! No protocol I/O happens here.
+//!
+//! Lock order: the folders, then a workspace's live state, then the leaves (client settings,
+//! folder paths, open documents). Nothing takes them the other way round, and no lock is held
+//! across an `.await`.
 
 mod capabilities;
 mod documents;
