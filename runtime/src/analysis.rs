@@ -102,15 +102,34 @@ fn mention_sites(sink: &FileSink) -> Vec<MentionSite> {
 }
 
 /// Reads a file only if it is a regular file (symlinks followed): opening a FIFO for reading
-/// blocks until a writer appears, and a device may never reach EOF.
+/// blocks until a writer appears, and a device may never reach EOF. On Unix the file is
+/// opened without blocking and checked through its descriptor (one path lookup, not two).
 pub fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
-    if !std::fs::metadata(path)?.is_file() {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            "not a regular file",
-        ));
+    use std::io::Read;
+    let not_regular =
+        || std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file");
+    #[cfg(unix)]
+    let file = {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(path)?
+    };
+    #[cfg(not(unix))]
+    let file = {
+        if !std::fs::metadata(path)?.is_file() {
+            return Err(not_regular());
+        }
+        std::fs::File::open(path)?
+    };
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(not_regular());
     }
-    std::fs::read(path)
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    (&file).read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// Analyzes a SKILL.md at `path` whose bundle directory is `bundle_dir`.

@@ -61,19 +61,16 @@ pub struct LineIndex {
 impl LineIndex {
     pub fn new(text: &[u8]) -> Self {
         let mut line_starts = vec![0];
-        let mut i = 0;
-        while i < text.len() {
-            match text[i] {
-                b'\n' => line_starts.push(i + 1),
-                b'\r' => {
-                    if text.get(i + 1) == Some(&b'\n') {
-                        i += 1;
-                    }
-                    line_starts.push(i + 1);
-                }
-                _ => {}
+        // Every file is indexed once per analysis: jump from break to break.
+        let mut breaks = memchr::memchr2_iter(b'\n', b'\r', text);
+        while let Some(i) = breaks.next() {
+            if text[i] == b'\r' && text.get(i + 1) == Some(&b'\n') {
+                // `\r\n` is one break: skip its `\n`.
+                breaks.next();
+                line_starts.push(i + 2);
+            } else {
+                line_starts.push(i + 1);
             }
-            i += 1;
         }
         Self {
             line_starts,

@@ -1,0 +1,411 @@
+//! The server in-process, over in-memory byte streams with real framing: the version guard,
+//! ordered publishing under rapid edits, incremental updates across files, pull diagnostics,
+//! the status command. (The full scenario suite runs the binary: `tests/e2e/lsp/`.)
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use super::scheduler::publish_version;
+use super::transport::{FrameReader, frame};
+
+const TIMEOUT: Duration = Duration::from_secs(20);
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!(
+            "skills-lsp-server-{}-{n}-{name}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir.canonicalize().unwrap())
+    }
+
+    fn write(&self, rel: &str, text: &str) -> PathBuf {
+        let p = self.0.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+const CONFIG: &str = "skills:\n  spaces:\n    - {id: main, namespace: \"acme:docs\", sources: [fs]}\n  sources:\n    - {id: fs, type: filesystem, options: {root: skills}}\n";
+
+fn skill(name: &str, body: &str) -> String {
+    format!("---\nname: {name}\ndescription: The {name} skill.\n---\n{body}\n")
+}
+
+fn workspace(name: &str) -> TempDir {
+    let t = TempDir::new(name);
+    t.write("config/runtime.yaml", CONFIG);
+    t.write(
+        "skills/writer/SKILL.md",
+        &skill("writer", "Uses $[acme:docs].checker."),
+    );
+    t.write("skills/checker/SKILL.md", &skill("checker", "Plain."));
+    t.write("docs/guide.md", "See $[acme:docs].writer.\n");
+    t
+}
+
+fn uri(p: &Path) -> String {
+    format!("file://{}", p.display())
+}
+
+struct ChannelReader {
+    rx: Receiver<Vec<u8>>,
+    pending: Vec<u8>,
+}
+
+impl Read for ChannelReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.pending.is_empty() {
+            match self.rx.recv() {
+                Ok(bytes) => self.pending = bytes,
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.pending.len());
+        buf[..n].copy_from_slice(&self.pending[..n]);
+        self.pending.drain(..n);
+        Ok(n)
+    }
+}
+
+struct ChannelWriter(Sender<Vec<u8>>);
+
+impl Write for ChannelWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .send(buf.to_vec())
+            .map_err(|_| std::io::ErrorKind::BrokenPipe)?;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A client talking to an in-process server.
+struct Client {
+    to_server: Option<Sender<Vec<u8>>>,
+    from_server: Receiver<Vec<u8>>,
+    frames: FrameReader,
+    next_id: i64,
+    /// Messages received and not consumed yet.
+    inbox: Vec<Value>,
+    /// Every message received.
+    history: Vec<Value>,
+    server: Option<std::thread::JoinHandle<bool>>,
+}
+
+impl Client {
+    fn start(root: &Path, capabilities: Value) -> Client {
+        let (in_tx, in_rx) = channel();
+        let (out_tx, out_rx) = channel();
+        let server = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            let reader = ChannelReader {
+                rx: in_rx,
+                pending: Vec::new(),
+            };
+            let shut_down = rt.block_on(super::serve(reader, ChannelWriter(out_tx)));
+            rt.shutdown_background();
+            shut_down
+        });
+        let mut c = Client {
+            to_server: Some(in_tx),
+            from_server: out_rx,
+            frames: FrameReader::default(),
+            next_id: 0,
+            inbox: Vec::new(),
+            history: Vec::new(),
+            server: Some(server),
+        };
+        c.request(
+            "initialize",
+            json!({"processId": null, "rootUri": uri(root), "capabilities": capabilities}),
+        );
+        c.notify("initialized", json!({}));
+        c.wait_for(|m| m["method"] == "skills/indexed");
+        c
+    }
+
+    fn send(&mut self, msg: Value) {
+        let bytes = frame(msg.to_string().as_bytes());
+        self.to_server.as_ref().unwrap().send(bytes).unwrap();
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        self.wait_for(|m| m["id"] == id && m.get("method").is_none())
+    }
+
+    /// Every message received until `done` accepts one (which is returned last).
+    fn collect_until(&mut self, done: impl Fn(&Value) -> bool) -> Vec<Value> {
+        let deadline = Instant::now() + TIMEOUT;
+        let mut seen = std::mem::take(&mut self.inbox);
+        if let Some(i) = seen.iter().position(&done) {
+            self.inbox = seen.split_off(i + 1);
+            return seen;
+        }
+        loop {
+            while let Some(body) = self.frames.next_body() {
+                let msg: Value = serde_json::from_slice(&body).unwrap();
+                self.history.push(msg.clone());
+                // Requests from the server get an empty answer.
+                if msg.get("method").is_some() && msg.get("id").is_some() {
+                    let answer = json!({"jsonrpc": "2.0", "id": msg["id"], "result": null});
+                    self.send(answer);
+                }
+                let last = done(&msg);
+                seen.push(msg);
+                if last {
+                    return seen;
+                }
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.from_server.recv_timeout(left) {
+                Ok(bytes) => self.frames.push(&bytes),
+                Err(RecvTimeoutError::Timeout) => panic!("timed out; received: {seen:#?}"),
+                Err(RecvTimeoutError::Disconnected) => panic!("server gone; received: {seen:#?}"),
+            }
+        }
+    }
+
+    fn wait_for(&mut self, done: impl Fn(&Value) -> bool) -> Value {
+        self.collect_until(done).pop().unwrap()
+    }
+
+    /// Diagnostics published for `doc` at `version`.
+    fn diagnostics(&mut self, doc: &str, version: i64) -> Vec<Value> {
+        let m = self.wait_for(|m| {
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] == doc
+                && m["params"]["version"] == version
+        });
+        m["params"]["diagnostics"].as_array().unwrap().clone()
+    }
+
+    fn shutdown(mut self) -> bool {
+        self.request("shutdown", Value::Null);
+        self.notify("exit", Value::Null);
+        self.to_server = None;
+        self.server.take().unwrap().join().unwrap()
+    }
+}
+
+fn codes(diagnostics: &[Value]) -> Vec<String> {
+    diagnostics
+        .iter()
+        .map(|d| d["code"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+fn push_client() -> Value {
+    json!({"textDocument": {"publishDiagnostics": {"versionSupport": true}}})
+}
+
+#[test]
+fn the_version_guard_skips_stale_analyses_and_reopened_documents() {
+    // Open at version 5, analyzed at 5: published as version 5.
+    assert_eq!(publish_version(Some(5), Some(5), true), Some(Some(5)));
+    // Open at 6, last analysis at 5: wait for the analysis of 6.
+    assert_eq!(publish_version(Some(6), Some(5), true), None);
+    // Reopened and not analyzed yet: the workspace holds the disk state, never published.
+    assert_eq!(publish_version(Some(1), None, true), None);
+    // A config file open as on disk.
+    assert_eq!(publish_version(Some(3), None, false), Some(Some(3)));
+    // Not open: no version.
+    assert_eq!(publish_version(None, Some(4), true), Some(None));
+}
+
+#[test]
+fn rapid_edits_publish_in_order_and_end_with_the_last_version() {
+    let t = workspace("rapid");
+    let path = t.0.join("skills/writer/SKILL.md");
+    let doc = uri(&path);
+    let mut c = Client::start(&t.0, push_client());
+    let text = std::fs::read_to_string(&path).unwrap();
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": doc, "languageId": "markdown", "version": 1, "text": text}}),
+    );
+    assert_eq!(c.diagnostics(&doc, 1), Vec::<Value>::new());
+    // 60 edits without waiting: type an unknown mention on a new last line, one character
+    // at a time, in UTF-16 columns (emoji included).
+    let typed: Vec<char> = "😀 $[acme:docs].chekcer".chars().collect();
+    let line = text.lines().count() as u32;
+    let mut column = 0u32;
+    for (i, ch) in typed.iter().cycle().take(60).enumerate() {
+        let version = i as i64 + 2;
+        let ch = if i >= typed.len() { ' ' } else { *ch };
+        c.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": doc, "version": version},
+                   "contentChanges": [{"range": {"start": {"line": line, "character": column},
+                                                 "end": {"line": line, "character": column}},
+                                       "text": ch.to_string()}]}),
+        );
+        column += ch.len_utf16() as u32;
+    }
+    let seen = c.collect_until(|m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == doc
+            && m["params"]["version"] == 61
+    });
+    let versions: Vec<i64> = seen
+        .iter()
+        .filter(|m| m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == doc)
+        .map(|m| m["params"]["version"].as_i64().unwrap())
+        .collect();
+    assert!(
+        versions.windows(2).all(|w| w[0] < w[1]),
+        "publishes out of order: {versions:?}"
+    );
+    let last = seen.last().unwrap()["params"]["diagnostics"]
+        .as_array()
+        .unwrap();
+    assert_eq!(codes(last), ["SK301"], "{last:#?}");
+    assert_eq!(
+        last[0]["range"]["start"],
+        json!({"line": line, "character": 3}),
+        "UTF-16 column after the emoji and a space"
+    );
+    assert!(c.shutdown());
+}
+
+#[test]
+fn renaming_a_skill_in_a_buffer_updates_mentions_in_other_files() {
+    let t = workspace("relink");
+    let path = t.0.join("skills/checker/SKILL.md");
+    let doc = uri(&path);
+    let guide = uri(&t.0.join("docs/guide.md"));
+    let writer = uri(&t.0.join("skills/writer/SKILL.md"));
+    let mut c = Client::start(&t.0, push_client());
+    let text = skill("fact-checker", "Plain.");
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": doc, "languageId": "markdown", "version": 1, "text": text}}),
+    );
+    c.diagnostics(&doc, 1);
+    // The writer's mention of `checker` no longer resolves; it is not open: no version.
+    let m = c.wait_for(|m| {
+        m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == writer
+    });
+    assert_eq!(m["params"]["version"], Value::Null);
+    assert_eq!(
+        codes(m["params"]["diagnostics"].as_array().unwrap()),
+        ["SK301"]
+    );
+    // Closing the buffer brings the disk back: cleared again.
+    c.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": doc}}),
+    );
+    let m = c.wait_for(|m| {
+        m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == writer
+    });
+    assert_eq!(m["params"]["diagnostics"], json!([]));
+    // The guide mentions `writer`, which never changed: nothing was published for it.
+    assert!(!c.history.iter().any(|m| m["params"]["uri"] == guide));
+    assert!(c.shutdown());
+}
+
+#[test]
+fn pull_clients_get_reports_and_no_pushes() {
+    let t = workspace("pull");
+    let path = t.0.join("docs/guide.md");
+    let doc = uri(&path);
+    let mut c = Client::start(
+        &t.0,
+        json!({"textDocument": {"diagnostic": {}, "publishDiagnostics": {}}}),
+    );
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": doc, "languageId": "markdown", "version": 1,
+                                "text": "$[acme:docs].nope\n"}}),
+    );
+    let r = c.request(
+        "textDocument/diagnostic",
+        json!({"textDocument": {"uri": doc}}),
+    );
+    let report = &r["result"];
+    assert_eq!(report["kind"], "full");
+    assert_eq!(codes(report["items"].as_array().unwrap()), ["SK301"]);
+    let id = report["resultId"].clone();
+    let again = c.request(
+        "textDocument/diagnostic",
+        json!({"textDocument": {"uri": doc}, "previousResultId": id}),
+    );
+    assert_eq!(again["result"]["kind"], "unchanged");
+    c.request(
+        "workspace/executeCommand",
+        json!({"command": "skills.serverStatus", "arguments": []}),
+    );
+    assert!(
+        !c.history
+            .iter()
+            .any(|m| m["method"] == "textDocument/publishDiagnostics"),
+        "a pull client gets no pushes"
+    );
+    assert!(c.shutdown());
+}
+
+#[test]
+fn server_status_reports_workspaces_and_counts() {
+    let t = workspace("status");
+    let mut c = Client::start(&t.0, push_client());
+    let r = c.request(
+        "workspace/executeCommand",
+        json!({"command": "skills.serverStatus", "arguments": []}),
+    );
+    let status = &r["result"];
+    assert_eq!(status["name"], "skills-lsp");
+    assert_eq!(status["skills"], 2);
+    assert_eq!(status["positionEncoding"], "utf-16");
+    let ws = &status["folders"][0]["workspaces"][0];
+    assert_eq!(ws["root"], t.0.display().to_string());
+    assert_eq!(
+        ws["configFiles"],
+        json!([t.0.join("config/runtime.yaml").display().to_string()])
+    );
+    let unknown = c.request(
+        "workspace/executeCommand",
+        json!({"command": "skills.nope", "arguments": []}),
+    );
+    assert_eq!(unknown["error"]["code"], -32602);
+    assert!(c.shutdown());
+}
+
+#[test]
+fn end_of_input_without_shutdown_is_not_a_clean_exit() {
+    let t = workspace("eof");
+    let mut c = Client::start(&t.0, push_client());
+    c.to_server = None;
+    assert!(!c.server.take().unwrap().join().unwrap());
+}
