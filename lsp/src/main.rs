@@ -2,7 +2,13 @@
 //! `--explain`, `rules`) and, in later releases, the language server.
 
 mod cli;
+// Editor features; the language server (lsp-core) calls them.
+#[allow(dead_code, unused_imports)]
+mod ide;
 mod render;
+mod server;
+mod session;
+mod text;
 
 use std::process::ExitCode;
 

@@ -40,6 +40,46 @@ impl Workspace {
     pub fn files_checked(&self) -> usize {
         self.index.files.len() + self.extra_files.len() + self.config.overlays.len()
     }
+
+    /// A workspace with no configuration and no files (discovery mode, so namespaces mean
+    /// nothing): what a file opened outside every workspace is checked against.
+    pub fn empty(root: PathBuf) -> Workspace {
+        let mut index = SkillIndex::default();
+        index.discovered_without_config = true;
+        Workspace {
+            config: WorkspaceConfig {
+                workspace_root: root.clone(),
+                ..Default::default()
+            },
+            root,
+            profile: Profile::Runtime,
+            index,
+            extra_files: Vec::new(),
+            diagnostics: Vec::new(),
+        }
+    }
+
+    /// How this workspace analyzes a file (its config's limits, its profile).
+    pub fn analysis_options(&self) -> AnalysisOptions {
+        AnalysisOptions {
+            max_frontmatter_bytes: self.config.skills.scan.max_frontmatter_bytes,
+            injection_max_bytes: self.config.skills.injection_max_bytes,
+            profile: self.profile,
+        }
+    }
+
+    /// The analysis of a checked file: indexed, or one of the extra files.
+    pub fn file(&self, path: &Path) -> Option<&FileAnalysis> {
+        self.index
+            .file(path)
+            .or_else(|| self.extra_files.iter().find(|f| f.path == path))
+    }
+
+    /// The diagnostics located in `path` (a slice of the sorted `diagnostics`).
+    pub fn diagnostics_for(&self, path: &Path) -> &[Diagnostic] {
+        let range = path_range(&self.diagnostics, path);
+        &self.diagnostics[range]
+    }
 }
 
 fn is_text_file(p: &Path) -> bool {
@@ -75,7 +115,14 @@ pub fn nested_workspaces(root: &Path) -> Vec<PathBuf> {
 
 /// Checks one workspace.
 pub fn check_workspace(opts: &CheckOptions) -> Workspace {
-    let config = config::load(&opts.config);
+    check_loaded(opts, config::load(&opts.config))
+}
+
+/// Checks one workspace whose configuration is already loaded (from disk, or with editor
+/// buffers standing in for some files: [`config::load_with_buffers`]); `opts.config` is not
+/// read again.
+pub fn check_loaded(opts: &CheckOptions, config: WorkspaceConfig) -> Workspace {
+    let mut config = config;
     let root = config.workspace_root.clone();
     let settings = &opts.settings;
     let profile = opts
@@ -112,7 +159,9 @@ pub fn check_workspace(opts: &CheckOptions) -> Workspace {
     if !settings.include.is_empty() {
         for f in expand_dir(&root) {
             let rel = f.strip_prefix(&root).unwrap_or(&f);
-            if settings.is_included(rel) {
+            // Files of nested workspaces are theirs to check.
+            let nested = opts.nested_workspaces.iter().any(|w| f.starts_with(w));
+            if settings.is_included(rel) && !nested {
                 wanted.push(f);
             }
         }
@@ -144,57 +193,208 @@ pub fn check_workspace(opts: &CheckOptions) -> Workspace {
         }
     });
 
-    let mut diagnostics: Vec<Diagnostic> = Vec::new();
-    diagnostics.extend(config.diagnostics.iter().cloned());
     // A YAML file named on the command line is validated on its own, as if it were the only
-    // overlay (unreadable ones were reported by the caller's existence check).
+    // overlay (unreadable ones were reported by the caller's existence check). Its findings
+    // are kept with the configuration's, so that re-deriving the diagnostics keeps them.
     for extra in standalone_configs {
         if let Ok(bytes) = analysis::read_regular(&extra) {
             let standalone =
                 config::load_texts(root.clone(), vec![(extra, config::Origin::Cli, bytes)]);
-            diagnostics.extend(standalone.diagnostics);
+            config.diagnostics.extend(standalone.diagnostics);
         }
     }
-    diagnostics.extend(index.diagnostics.iter().cloned());
-    for f in index.files.iter().chain(&extra_files) {
-        diagnostics.extend(f.diagnostics.iter().cloned());
-    }
-    if !index.discovered_without_config {
-        for f in extra_files
-            .iter()
-            .filter(|f| f.kind == FileKind::Skill && f.read_error.is_none())
-        {
-            let mut d = Diagnostic::new(
-                &rules::index::UNREACHABLE_SKILL,
-                f.path.clone(),
-                f.name_range,
-                "no enabled skills space reaches this SKILL.md; the runtime will never load it",
-            );
-            d.help("move it under a configured source root, or add a source for it");
-            diagnostics.push(d);
-        }
-    }
-    let resolver = Resolver::new(&config, &index);
-    let checked: Vec<&FileAnalysis> = index.files.iter().chain(&extra_files).collect();
-    for found in analysis::parallel_map(&checked, |f| resolver.check_file(f)) {
-        diagnostics.extend(found);
-    }
-    diagnostics.extend(resolver.blocked_warning(&checked));
-
-    let mut diagnostics: Vec<Diagnostic> = diagnostics
-        .into_iter()
-        .filter_map(|d| settings.apply(d, &root, profile))
-        .collect();
-    sort_diagnostics(&mut diagnostics);
-    diagnostics.dedup();
-    Workspace {
+    let mut ws = Workspace {
         root,
         profile,
         config,
         index,
         extra_files,
-        diagnostics,
+        diagnostics: Vec::new(),
+    };
+    ws.diagnostics = ws.assemble(settings);
+    ws
+}
+
+/// What changed after an incremental update: the diagnostics of these files, or of all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Affected {
+    Files(Vec<PathBuf>),
+    All,
+}
+
+impl Workspace {
+    /// Every file whose mentions are checked: indexed, then extra.
+    fn checked_files(&self) -> Vec<&FileAnalysis> {
+        self.index.files.iter().chain(&self.extra_files).collect()
     }
+
+    /// Every diagnostic of the workspace, settings applied, sorted.
+    fn assemble(&self, settings: &Settings) -> Vec<Diagnostic> {
+        let mut diagnostics: Vec<Diagnostic> = Vec::new();
+        diagnostics.extend(self.config.diagnostics.iter().cloned());
+        diagnostics.extend(self.index.diagnostics.iter().cloned());
+        let checked = self.checked_files();
+        for f in &checked {
+            diagnostics.extend(f.diagnostics.iter().cloned());
+        }
+        for f in &self.extra_files {
+            diagnostics.extend(self.unreachable(f));
+        }
+        let resolver = Resolver::new(&self.config, &self.index);
+        for found in analysis::parallel_map(&checked, |f| resolver.check_file(f)) {
+            diagnostics.extend(found);
+        }
+        diagnostics.extend(resolver.blocked_warning(&checked));
+        self.finish(diagnostics, settings)
+    }
+
+    /// The diagnostics located in one file (`blocked`: the workspace's SK305, if any).
+    fn assemble_path(
+        &self,
+        path: &Path,
+        resolver: &Resolver,
+        blocked: Option<&Diagnostic>,
+        settings: &Settings,
+    ) -> Vec<Diagnostic> {
+        let at = |d: &&Diagnostic| d.path == path;
+        let mut diagnostics: Vec<Diagnostic> = Vec::new();
+        diagnostics.extend(self.config.diagnostics.iter().filter(at).cloned());
+        diagnostics.extend(self.index.diagnostics.iter().filter(at).cloned());
+        let extra = self.extra_files.iter().find(|f| f.path == path);
+        if let Some(f) = self.index.file(path).or(extra) {
+            diagnostics.extend(f.diagnostics.iter().cloned());
+            if let Some(extra) = extra {
+                diagnostics.extend(self.unreachable(extra));
+            }
+            diagnostics.extend(resolver.check_file(f));
+        }
+        diagnostics.extend(blocked.filter(at).cloned());
+        self.finish(diagnostics, settings)
+    }
+
+    fn finish(&self, diagnostics: Vec<Diagnostic>, settings: &Settings) -> Vec<Diagnostic> {
+        let mut diagnostics: Vec<Diagnostic> = diagnostics
+            .into_iter()
+            .filter_map(|d| settings.apply(d, &self.root, self.profile))
+            .collect();
+        sort_diagnostics(&mut diagnostics);
+        diagnostics.dedup();
+        diagnostics
+    }
+
+    /// SK5xx for a SKILL.md checked outside the index: the runtime never loads it.
+    fn unreachable(&self, f: &FileAnalysis) -> Option<Diagnostic> {
+        if self.index.discovered_without_config
+            || f.kind != FileKind::Skill
+            || f.read_error.is_some()
+        {
+            return None;
+        }
+        let mut d = Diagnostic::new(
+            &rules::index::UNREACHABLE_SKILL,
+            f.path.clone(),
+            f.name_range,
+            "no enabled skills space reaches this SKILL.md; the runtime will never load it",
+        );
+        d.help("move it under a configured source root, or add a source for it");
+        Some(d)
+    }
+
+    /// Re-analyzes one file — from `text` (an editor buffer), or from disk when `None` — and
+    /// updates what depends on it: its index entry (the index is re-linked when the skill's
+    /// name, description or verdict changed), mention resolution and the diagnostics. A file
+    /// that is not indexed is checked as an extra file (added if new). `settings` must be
+    /// those the workspace was checked with.
+    ///
+    /// The set of indexed files does not change: a SKILL.md created or deleted under a
+    /// source needs a new [`check_workspace`].
+    pub fn update_file(
+        &mut self,
+        path: &Path,
+        text: Option<&[u8]>,
+        settings: &Settings,
+    ) -> Affected {
+        let opts = self.analysis_options();
+        let is_skill = path.file_name().is_some_and(|n| n == "SKILL.md");
+        let analyze = |path: &Path| {
+            let bundle = path
+                .canonicalize()
+                .ok()
+                .and_then(|p| p.parent().map(Path::to_path_buf))
+                .or_else(|| path.parent().map(Path::to_path_buf))
+                .unwrap_or_default();
+            match text {
+                Some(t) => analysis::analyze_skill_text(path, t, &bundle, &opts),
+                None => analysis::analyze_skill(path, &bundle, &opts),
+            }
+        };
+        if self.index.file(path).is_some() {
+            if self.index.replace_file(analyze(path)) == Some(true) {
+                self.diagnostics = self.assemble(settings);
+                return Affected::All;
+            }
+        } else {
+            let analysis = if is_skill {
+                analyze(path)
+            } else {
+                match text {
+                    Some(t) => analysis::analyze_text_content(path, t),
+                    None => analysis::analyze_text(path),
+                }
+            };
+            match self.extra_files.iter_mut().find(|f| f.path == path) {
+                Some(slot) => *slot = analysis,
+                None => self.extra_files.push(analysis),
+            }
+        }
+        self.refresh(path, settings)
+    }
+
+    /// Stops checking an extra file (one that is not indexed); indexed files only leave with
+    /// a new [`check_workspace`].
+    pub fn remove_extra_file(&mut self, path: &Path, settings: &Settings) -> Affected {
+        let before = self.extra_files.len();
+        self.extra_files.retain(|f| f.path != path);
+        if self.extra_files.len() == before {
+            return Affected::Files(Vec::new());
+        }
+        self.refresh(path, settings)
+    }
+
+    /// Re-derives the diagnostics of `path` and the workspace's SK305 (whose counts cover
+    /// every file).
+    fn refresh(&mut self, path: &Path, settings: &Settings) -> Affected {
+        let checked = self.checked_files();
+        let resolver = Resolver::new(&self.config, &self.index);
+        let blocked = resolver.blocked_warning(&checked);
+        drop(checked);
+        let is_blocked = |d: &Diagnostic| d.rule.code == rules::mentions::RESOLUTION_BLOCKED.code;
+        let old_blocked = self.diagnostics.iter().find(|d| is_blocked(d)).cloned();
+        let new_blocked = blocked
+            .clone()
+            .and_then(|d| settings.apply(d, &self.root, self.profile));
+        let mut paths = vec![path.to_path_buf()];
+        if old_blocked != new_blocked {
+            for d in old_blocked.iter().chain(&new_blocked) {
+                if !paths.contains(&d.path) {
+                    paths.push(d.path.clone());
+                }
+            }
+        }
+        for p in &paths {
+            let fresh = self.assemble_path(p, &resolver, blocked.as_ref(), settings);
+            let range = path_range(&self.diagnostics, p);
+            self.diagnostics.splice(range, fresh);
+        }
+        Affected::Files(paths)
+    }
+}
+
+/// Where the diagnostics of `path` are (or would go) in a sorted list.
+fn path_range(diagnostics: &[Diagnostic], path: &Path) -> std::ops::Range<usize> {
+    let start = diagnostics.partition_point(|d| d.path.as_path() < path);
+    let len = diagnostics[start..].partition_point(|d| d.path.as_path() == path);
+    start..start + len
 }
 
 pub fn sort_diagnostics(diagnostics: &mut [Diagnostic]) {
@@ -224,8 +424,9 @@ pub struct Resolver<'a> {
     nothing_configured: bool,
     blocked: Option<Blocker>,
     rejected_by_name: HashMap<&'a str, (String, String)>,
-    /// Skill names per namespace, prepared for did-you-mean.
-    dictionaries: HashMap<&'a str, crate::suggest::Dictionary>,
+    /// Skill names per namespace, prepared for did-you-mean when first needed (most
+    /// resolutions never need one, and an editor resolves after every keystroke).
+    dictionaries: HashMap<&'a str, std::sync::OnceLock<crate::suggest::Dictionary>>,
 }
 
 /// Why the runtime refuses every mention, and where that cause is written.
@@ -297,7 +498,7 @@ impl<'a> Resolver<'a> {
         }
         let dictionaries = enabled
             .iter()
-            .map(|ns| (*ns, crate::suggest::Dictionary::new(index.names_in(ns))))
+            .map(|ns| (*ns, std::sync::OnceLock::new()))
             .collect();
         Resolver {
             index,
@@ -308,6 +509,11 @@ impl<'a> Resolver<'a> {
             rejected_by_name,
             dictionaries,
         }
+    }
+
+    /// Why the runtime currently refuses every mention, if it does.
+    pub fn blocker(&self) -> Option<&Blocker> {
+        self.blocked.as_ref()
     }
 
     pub fn resolve(&self, namespace: &str, name: &str) -> Resolution {
@@ -327,7 +533,10 @@ impl<'a> Resolver<'a> {
         let suggestion = self
             .dictionaries
             .get(namespace)
-            .and_then(|d| d.closest(name))
+            .and_then(|d| {
+                d.get_or_init(|| crate::suggest::Dictionary::new(self.index.names_in(namespace)))
+                    .closest(name)
+            })
             .map(str::to_owned);
         let rejected = self.rejected_by_name.get(name).cloned();
         Resolution::Unknown {

@@ -20,6 +20,7 @@ skills-lsp — checks skills workspaces (SKILL.md, mentions, config/runtime.yaml
 skills-runtime-sdk reference runtime reads them.
 
 USAGE:
+    skills-lsp [lsp] [--stdio]               run the language server over stdio (the default)
     skills-lsp --check [PATH...] [OPTIONS]   lint a workspace (default: the current directory)
     skills-lsp --explain CODE                explain a rule (e.g. SK107)
     skills-lsp rules [--format human|json|markdown]  list every rule
@@ -92,6 +93,7 @@ pub fn write_stdout(text: &str) -> Result<(), String> {
 
 pub fn run(args: Vec<OsString>) -> Result<ExitCode, String> {
     use lexopt::prelude::*;
+    let no_args = args.is_empty();
     let mut parser = lexopt::Parser::from_args(args);
     let mut mode: Option<&'static str> = None;
     let mut paths: Vec<PathBuf> = Vec::new();
@@ -112,6 +114,8 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode, String> {
     while let Some(arg) = parser.next().map_err(|e| e.to_string())? {
         match arg {
             Long("check") => set_mode("--check", &mut mode)?,
+            // Editors launch language servers with `--stdio`.
+            Long("stdio") => set_mode("lsp", &mut mode)?,
             Long("explain") => {
                 set_mode("--explain", &mut mode)?;
                 explain = Some(string(value(&mut parser, "--explain")?, "--explain")?);
@@ -164,6 +168,7 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode, String> {
                 let word = string(v, "command")?;
                 match word.as_str() {
                     "check" => set_mode("--check", &mut mode)?,
+                    "lsp" => set_mode("lsp", &mut mode)?,
                     "mentions" => set_mode("mentions", &mut mode)?,
                     "scan" => set_mode("scan", &mut mode)?,
                     "rules" => set_mode("rules", &mut mode)?,
@@ -199,9 +204,11 @@ pub fn run(args: Vec<OsString>) -> Result<ExitCode, String> {
         Some("rules") => rules::list(format),
         Some("mentions") => mentions::run(&paths),
         Some("scan") => scan::run(&common, &cwd),
+        Some("lsp") => Ok(crate::server::run_stdio()),
+        None if no_args => Ok(crate::server::run_stdio()),
         _ => {
             eprint!("{USAGE}");
-            Err("no command given (the language server mode arrives with the LSP release; use --check to lint)".into())
+            Err("no command given (run with no arguments for the language server; use --check to lint)".into())
         }
     }
 }

@@ -236,6 +236,21 @@ fn env_nonempty<'a>(env: &'a HashMap<String, String>, key: &str) -> Option<&'a s
 
 /// Loads and validates the configuration of a workspace.
 pub fn load(opts: &LoadOptions) -> WorkspaceConfig {
+    load_with_buffers(opts, &HashMap::new())
+}
+
+/// Like [`load`], with editor buffers standing in for `.env` and overlay files: a buffer
+/// (keyed by the absolute path the loader resolves, symlinks resolved) counts as an existing
+/// regular file with that content.
+pub fn load_with_buffers(
+    opts: &LoadOptions,
+    buffers: &HashMap<PathBuf, Vec<u8>>,
+) -> WorkspaceConfig {
+    let exists = |p: &Path| buffers.contains_key(p) || p.exists();
+    let read = |p: &Path| match buffers.get(p) {
+        Some(b) => Ok(b.clone()),
+        None => crate::analysis::read_regular(p),
+    };
     let root = canonical_or(&opts.workspace_root);
     let mut cfg = WorkspaceConfig {
         workspace_root: root.clone(),
@@ -247,19 +262,16 @@ pub fn load(opts: &LoadOptions) -> WorkspaceConfig {
         let env_file = match env_nonempty(&opts.env, "SKILLS_RUNTIME_SDK_ENV_FILE") {
             Some(p) => {
                 let path = absolutize(&root, &expand_home(p, &opts.env));
-                if !path.exists() {
+                if !exists(&path) {
                     dotenv_failed = Some(path.clone());
                 }
                 Some(path)
             }
-            None => Some(root.join(".env")).filter(|p| p.exists()),
+            None => Some(root.join(".env")).filter(|p| exists(p)),
         };
-        if let Some(path) = env_file.filter(|p| p.exists()) {
+        if let Some(path) = env_file.filter(|p| exists(p)) {
             // Only regular files are read: opening a FIFO would block.
-            if let Some(text) = crate::analysis::read_regular(&path)
-                .ok()
-                .and_then(|b| String::from_utf8(b).ok())
-            {
+            if let Some(text) = read(&path).ok().and_then(|b| String::from_utf8(b).ok()) {
                 for a in dotenv::parse(&text) {
                     cfg.env.entry(a.key).or_insert(a.value);
                 }
@@ -271,7 +283,7 @@ pub fn load(opts: &LoadOptions) -> WorkspaceConfig {
     // Overlay discovery.
     let mut paths: Vec<(PathBuf, Origin)> = Vec::new();
     let discovered = root.join("config").join("runtime.yaml");
-    if discovered.exists() {
+    if exists(&discovered) {
         paths.push((canonical_or(&discovered), Origin::Discovered));
     }
     if let Some(raw) = env_nonempty(&cfg.env, "SKILLS_RUNTIME_SDK_CONFIG_PATHS") {
@@ -297,9 +309,8 @@ pub fn load(opts: &LoadOptions) -> WorkspaceConfig {
     let overlays: Vec<(PathBuf, Origin, Option<Vec<u8>>)> = paths
         .into_iter()
         .map(|(path, origin)| {
-            let text = path
-                .is_file()
-                .then(|| crate::analysis::read_regular(&path).unwrap_or_default());
+            let text = (buffers.contains_key(&path) || path.is_file())
+                .then(|| read(&path).unwrap_or_default());
             (path, origin, text)
         })
         .collect();

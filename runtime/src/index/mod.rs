@@ -54,6 +54,35 @@ pub struct SkillIndex {
     /// namespace -> name -> skills (more than one only for duplicates).
     by_key: HashMap<String, HashMap<String, Vec<usize>>>,
     by_path: HashMap<PathBuf, usize>,
+    /// What the scan found apart from the files' contents, kept so that the index can be
+    /// re-linked when one file changes without walking again.
+    layout: Layout,
+}
+
+/// The part of a scan that does not depend on what the SKILL.md files say: which files each
+/// (space, source) pair reaches, and what the configuration and the walks report.
+#[derive(Debug, Default)]
+struct Layout {
+    workspace_root: PathBuf,
+    reach: Vec<Reach>,
+    /// Scan errors known before any file is read (unavailable sources, a refused scan).
+    head_errors: Vec<ScanError>,
+    /// Scan errors of the walks, reported after those of the files.
+    walk_errors: Vec<ScanError>,
+    /// Findings about sources and walks.
+    diagnostics: Vec<Diagnostic>,
+    /// Files the walk rejects whatever they say (symlinks to a file not named SKILL.md), with
+    /// the scan error their content gave when they were scanned.
+    pinned: HashMap<usize, Option<ScanError>>,
+}
+
+/// The files one enabled (space, source) pair reaches, in walk order.
+#[derive(Debug)]
+struct Reach {
+    namespace: String,
+    space_id: String,
+    source_id: String,
+    files: Vec<usize>,
 }
 
 impl SkillIndex {
@@ -83,6 +112,103 @@ impl SkillIndex {
             .find(|e| e.fatal)
             .or_else(|| self.errors.first())
     }
+
+    /// Replaces the analysis of an indexed file (its text changed). The skills, scan errors
+    /// and index findings are derived again only when something they depend on changed (name,
+    /// description, verdict, where the name is); the walk is not repeated, so the set of
+    /// indexed files stays the same. Returns `None` when `analysis.path` is not indexed, else
+    /// whether the index was re-linked.
+    pub fn replace_file(&mut self, analysis: FileAnalysis) -> Option<bool> {
+        let &i = self.by_path.get(&analysis.path)?;
+        if self.layout.pinned.contains_key(&i) {
+            // The walk's verdict on this file does not depend on its content.
+            return Some(false);
+        }
+        let old = &self.files[i];
+        let same = old.skill_name == analysis.skill_name
+            && old.description == analysis.description
+            && old.declared_name == analysis.declared_name
+            && old.verdict == analysis.verdict
+            && old.read_error == analysis.read_error
+            && old.name_range == analysis.name_range;
+        self.files[i] = analysis;
+        if !same {
+            self.link();
+        }
+        Some(!same)
+    }
+
+    /// Derives everything that depends on the files' contents: skills, scan errors (in scan
+    /// order), duplicate and nesting findings, the lookup table.
+    fn link(&mut self) {
+        self.skills.clear();
+        self.by_key.clear();
+        let layout = &self.layout;
+        let mut errors = layout.head_errors.clone();
+        for (i, f) in self.files.iter().enumerate() {
+            match layout.pinned.get(&i) {
+                Some(e) => errors.extend(e.clone()),
+                None => errors.extend(file_error(f)),
+            }
+        }
+        errors.extend(layout.walk_errors.iter().cloned());
+        self.errors = errors;
+        self.diagnostics = layout.diagnostics.clone();
+        if self.discovered_without_config {
+            for (i, f) in self.files.iter().enumerate() {
+                if let (Some(name), Some(desc)) = (&f.skill_name, &f.description) {
+                    self.skills.push(IndexedSkill {
+                        namespace: None,
+                        space_id: None,
+                        source_id: None,
+                        name: name.clone(),
+                        description: desc.clone(),
+                        locator: f.path.clone(),
+                        file: i,
+                    });
+                }
+            }
+            return;
+        }
+        for r in &layout.reach {
+            for &fi in &r.files {
+                let f = &self.files[fi];
+                if let (Some(name), Some(desc)) = (&f.skill_name, &f.description) {
+                    self.skills.push(IndexedSkill {
+                        namespace: Some(r.namespace.clone()),
+                        space_id: Some(r.space_id.clone()),
+                        source_id: Some(r.source_id.clone()),
+                        name: name.clone(),
+                        description: desc.clone(),
+                        locator: f.path.clone(),
+                        file: fi,
+                    });
+                }
+            }
+        }
+        self.skills.sort_by(|a, b| {
+            (&a.name, &a.space_id, &a.source_id, &a.locator).cmp(&(
+                &b.name,
+                &b.space_id,
+                &b.source_id,
+                &b.locator,
+            ))
+        });
+        duplicates(self);
+        let root = std::mem::take(&mut self.layout.workspace_root);
+        nested(self, &root);
+        self.layout.workspace_root = root;
+        for (i, s) in self.skills.iter().enumerate() {
+            if let Some(ns) = &s.namespace {
+                self.by_key
+                    .entry(ns.clone())
+                    .or_default()
+                    .entry(s.name.clone())
+                    .or_default()
+                    .push(i);
+            }
+        }
+    }
 }
 
 /// Where SKILL.md files are looked for when the workspace has no runtime config.
@@ -105,12 +231,21 @@ struct Target<'a> {
 /// discovered under `discovery.roots` (the workspace root when empty), except below
 /// `discovery.skip` (nested workspaces that are checked on their own).
 pub fn build(cfg: &WorkspaceConfig, profile: Profile, discovery: &Discovery) -> SkillIndex {
+    let mut index = scan(cfg, profile, discovery);
+    index.link();
+    index
+}
+
+/// Walks and analyzes; everything derived from the files' contents is left to `link`.
+fn scan(cfg: &WorkspaceConfig, profile: Profile, discovery: &Discovery) -> SkillIndex {
     let discovery_roots = &discovery.roots;
     let opts = AnalysisOptions {
         max_frontmatter_bytes: cfg.skills.scan.max_frontmatter_bytes,
         injection_max_bytes: cfg.skills.injection_max_bytes,
         profile,
     };
+    let mut index = SkillIndex::default();
+    index.layout.workspace_root = cfg.workspace_root.clone();
     if !cfg.has_overlays() {
         let found: Vec<(PathBuf, PathBuf)> = if discovery_roots.is_empty() {
             discover(&cfg.workspace_root)
@@ -125,34 +260,17 @@ pub fn build(cfg: &WorkspaceConfig, profile: Profile, discovery: &Discovery) -> 
             .into_iter()
             .filter(|(p, _)| !discovery.skip.iter().any(|d| p.starts_with(d)))
             .collect();
-        let mut index = SkillIndex {
-            discovered_without_config: true,
-            ..Default::default()
-        };
-        let files = analyze_all(&found, &opts);
-        for (i, f) in files.into_iter().enumerate() {
-            if let (Some(name), Some(desc)) = (&f.skill_name, &f.description) {
-                index.skills.push(IndexedSkill {
-                    namespace: None,
-                    space_id: None,
-                    source_id: None,
-                    name: name.clone(),
-                    description: desc.clone(),
-                    locator: f.path.clone(),
-                    file: i,
-                });
-            }
+        index.discovered_without_config = true;
+        for (i, f) in analyze_all(&found, &opts).into_iter().enumerate() {
             index.by_path.insert(f.path.clone(), i);
             index.files.push(f);
         }
-        collect_file_errors(&mut index);
         return index;
     }
-    let mut index = SkillIndex::default();
     if let Some(why) = &cfg.scan_blocked {
         // Layer D: the runtime validates spaces and sources before walking and, on failure,
         // scans nothing at all. The config rules have already reported the cause.
-        index.errors.push(ScanError {
+        index.layout.head_errors.push(ScanError {
             code: "SKILL_SCAN_METADATA_INVALID",
             message: "Skill scan refused by the configuration.".into(),
             path: None,
@@ -221,7 +339,7 @@ pub fn build(cfg: &WorkspaceConfig, profile: Profile, discovery: &Discovery) -> 
                         if let Some(var) = dsn_env(cfg, source.loc) {
                             if !cfg.env.contains_key(&var) {
                                 msg.push_str(&format!("; `{var}` is not set, so the runtime reports SKILL_SCAN_SOURCE_UNAVAILABLE, which blocks every mention"));
-                                index.errors.push(ScanError {
+                                index.layout.head_errors.push(ScanError {
                                     code: "SKILL_SCAN_SOURCE_UNAVAILABLE",
                                     message: "Skill source is unavailable in current runtime."
                                         .into(),
@@ -258,7 +376,6 @@ pub fn build(cfg: &WorkspaceConfig, profile: Profile, discovery: &Discovery) -> 
         index.by_path.insert(f.path.clone(), i);
         index.files.push(f);
     }
-    collect_file_errors(&mut index);
     for (w, root, root_loc) in walks.values() {
         walk_findings(&mut index, cfg, w, root.as_deref(), *root_loc);
     }
@@ -266,44 +383,17 @@ pub fn build(cfg: &WorkspaceConfig, profile: Profile, discovery: &Discovery) -> 
         let Some((w, _, _)) = walks.get(t.source_id) else {
             continue;
         };
-        for (locator, _) in &w.skills {
-            let Some(&fi) = index.by_path.get(locator) else {
-                continue;
-            };
-            let f = &index.files[fi];
-            if let (Some(name), Some(desc)) = (&f.skill_name, &f.description) {
-                index.skills.push(IndexedSkill {
-                    namespace: Some(t.namespace.to_string()),
-                    space_id: Some(t.space_id.to_string()),
-                    source_id: Some(t.source_id.to_string()),
-                    name: name.clone(),
-                    description: desc.clone(),
-                    locator: locator.clone(),
-                    file: fi,
-                });
-            }
-        }
-    }
-    index.skills.sort_by(|a, b| {
-        (&a.name, &a.space_id, &a.source_id, &a.locator).cmp(&(
-            &b.name,
-            &b.space_id,
-            &b.source_id,
-            &b.locator,
-        ))
-    });
-    duplicates(&mut index);
-    nested(&mut index, &cfg.workspace_root);
-    for (i, s) in index.skills.iter().enumerate() {
-        if let Some(ns) = &s.namespace {
-            index
-                .by_key
-                .entry(ns.clone())
-                .or_default()
-                .entry(s.name.clone())
-                .or_default()
-                .push(i);
-        }
+        let files = w
+            .skills
+            .iter()
+            .filter_map(|(locator, _)| index.by_path.get(locator).copied())
+            .collect();
+        index.layout.reach.push(Reach {
+            namespace: t.namespace.to_string(),
+            space_id: t.space_id.to_string(),
+            source_id: t.source_id.to_string(),
+            files,
+        });
     }
     index
 }
@@ -323,7 +413,7 @@ fn push_config_diag(
     rule: &'static rules::Rule,
     message: String,
 ) {
-    index.diagnostics.push(cfg.diagnostic(
+    index.layout.diagnostics.push(cfg.diagnostic(
         loc.map(|l| l.file),
         rule,
         loc.map(|l| cfg.span(l)),
@@ -338,36 +428,34 @@ fn analyze_all(files: &[(PathBuf, PathBuf)], opts: &AnalysisOptions) -> Vec<File
     })
 }
 
-/// Records the scan errors the analyzed files imply, in scan order.
-fn collect_file_errors(index: &mut SkillIndex) {
-    for f in &index.files {
-        match &f.verdict {
-            Some(Verdict::Rejected(r)) => index.errors.push(ScanError {
-                code: "SKILL_SCAN_METADATA_INVALID",
-                message: "Skill metadata is invalid.".into(),
-                path: Some(f.path.clone()),
-                reason: Some(r.reason().into()),
-                fatal: false,
+/// The scan error an analyzed file implies, if any.
+fn file_error(f: &FileAnalysis) -> Option<ScanError> {
+    match &f.verdict {
+        Some(Verdict::Rejected(r)) => Some(ScanError {
+            code: "SKILL_SCAN_METADATA_INVALID",
+            message: "Skill metadata is invalid.".into(),
+            path: Some(f.path.clone()),
+            reason: Some(r.reason().into()),
+            fatal: false,
+        }),
+        Some(Verdict::Crash(c)) => Some(ScanError {
+            code: "CLI_SCAN_FAILED",
+            message: "Skill scan failed.".into(),
+            path: Some(f.path.clone()),
+            reason: Some(match c {
+                ScanCrash::InvalidUtf8 { .. } => "UnicodeDecodeError".into(),
+                ScanCrash::Constructor(e) => e.message.clone(),
             }),
-            Some(Verdict::Crash(c)) => index.errors.push(ScanError {
-                code: "CLI_SCAN_FAILED",
-                message: "Skill scan failed.".into(),
-                path: Some(f.path.clone()),
-                reason: Some(match c {
-                    ScanCrash::InvalidUtf8 { .. } => "UnicodeDecodeError".into(),
-                    ScanCrash::Constructor(e) => e.message.clone(),
-                }),
-                fatal: true,
-            }),
-            None => index.errors.push(ScanError {
-                code: "CLI_SCAN_FAILED",
-                message: "Skill scan failed.".into(),
-                path: Some(f.path.clone()),
-                reason: f.read_error.clone(),
-                fatal: true,
-            }),
-            Some(Verdict::Accepted) => {}
-        }
+            fatal: true,
+        }),
+        None => Some(ScanError {
+            code: "CLI_SCAN_FAILED",
+            message: "Skill scan failed.".into(),
+            path: Some(f.path.clone()),
+            reason: f.read_error.clone(),
+            fatal: true,
+        }),
+        Some(Verdict::Accepted) => None,
     }
 }
 
@@ -432,7 +520,7 @@ fn walk_findings(
         if matches!(issue, WalkIssue::MaxDirs { .. }) && root_loc.is_some() {
             push_config_diag(index, cfg, root_loc, rule, message);
         } else {
-            index.diagnostics.push(Diagnostic::new(
+            index.layout.diagnostics.push(Diagnostic::new(
                 rule,
                 path.clone(),
                 SourceRange::default(),
@@ -440,7 +528,7 @@ fn walk_findings(
             ));
         }
         let reason = (!reason.is_empty()).then_some(reason);
-        index.errors.push(ScanError {
+        index.layout.walk_errors.push(ScanError {
             code,
             message: "Skill metadata is invalid.".into(),
             path: Some(path),
@@ -453,6 +541,8 @@ fn walk_findings(
         if real.file_name().is_some_and(|n| n != "SKILL.md") {
             if let Some(&fi) = index.by_path.get(locator) {
                 let f = &mut index.files[fi];
+                let own_error = file_error(f);
+                index.layout.pinned.entry(fi).or_insert(own_error);
                 f.skill_name = None;
                 f.verdict = Some(Verdict::Rejected(
                     crate::skill::Rejection::FrontmatterMissing,
@@ -467,7 +557,7 @@ fn walk_findings(
                     SourceRange::default(),
                     message,
                 )];
-                index.errors.push(ScanError {
+                index.layout.walk_errors.push(ScanError {
                     code: "SKILL_SCAN_METADATA_INVALID",
                     message: "Skill metadata is invalid.".into(),
                     path: Some(locator.clone()),
@@ -501,7 +591,7 @@ fn walk_findings(
             message,
         );
         d.help("rename the file to SKILL.md");
-        index.diagnostics.push(d);
+        index.layout.diagnostics.push(d);
     }
 }
 

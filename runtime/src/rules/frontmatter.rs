@@ -242,7 +242,16 @@ pub fn check(doc: &SkillDocument, sink: &mut FileSink) {
     }
     match &doc.load_problem {
         Some(LoadProblem::YamlError(e)) => {
-            sink.emit(&YAML_SYNTAX, e.range, format!("YAML error: {}; the runtime ignores the whole frontmatter and reports this skill as missing `name`", e.message));
+            let fix = doc
+                .frontmatter
+                .as_ref()
+                .ok()
+                .and_then(|fm| colon_value_fix(text, fm.yaml, e.range.start));
+            let d = sink.emit(&YAML_SYNTAX, e.range, format!("YAML error: {}; the runtime ignores the whole frontmatter and reports this skill as missing `name`", e.message));
+            if let Some(edit) = fix {
+                d.help("quote the value: `: ` inside a plain value starts a mapping");
+                d.fix("Quote the value", vec![edit]);
+            }
         }
         Some(LoadProblem::Crash(_)) | None => {}
     }
@@ -315,6 +324,161 @@ fn quote_edit(field: &Field, text: &[u8]) -> Vec<Edit> {
     }]
 }
 
+/// The line break the file uses (for inserted lines).
+fn line_break(text: &[u8]) -> &'static str {
+    match text.iter().position(|&b| b == b'\n' || b == b'\r') {
+        Some(i) if text[i] == b'\r' && text.get(i + 1) == Some(&b'\n') => "\r\n",
+        Some(i) if text[i] == b'\r' => "\r",
+        _ => "\n",
+    }
+}
+
+/// A double-quoted YAML string.
+fn quoted(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// The value a missing required key gets: the slug of the directory name for `name`, a
+/// sentence to rewrite for `description`.
+fn placeholder(key: &str, sink: &FileSink) -> Option<String> {
+    let dir = sink
+        .path
+        .parent()
+        .and_then(|p| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned());
+    match key {
+        "name" => {
+            let slug = slugify(&dir?)?;
+            Some(match crate::yaml::scalar::resolve_plain(&slug) {
+                ScalarKind::Str => slug,
+                _ => quoted(&slug),
+            })
+        }
+        _ => Some("Describe what this skill does and when to use it.".to_string()),
+    }
+}
+
+/// Adds a missing `name` (from the directory) or `description`, or renames a miscased key
+/// (`Name:` → `name:`).
+fn missing_key_fix(doc: &SkillDocument, key: &str, sink: &FileSink) -> Option<(String, Edit)> {
+    let fm = doc.frontmatter.as_ref().ok()?;
+    let y = doc.yaml.as_ref();
+    if let (Some(y), Some(map)) = (y, doc.mapping()) {
+        for &(k, _) in y.raw_entries(map) {
+            if y.scalar_text(k)
+                .is_some_and(|t| t != key && t.eq_ignore_ascii_case(key))
+            {
+                return Some((
+                    format!("Rename the key to `{key}`"),
+                    Edit {
+                        range: y.span(k),
+                        new_text: key.to_string(),
+                    },
+                ));
+            }
+        }
+    }
+    // Only a mapping frontmatter (or an empty one) can take a new line.
+    if doc.load_problem.is_some() || doc.not_a_mapping.is_some_and(|k| k != ScalarKind::Null) {
+        return None;
+    }
+    let value = placeholder(key, sink)?;
+    let eol = line_break(sink.text);
+    // `name` goes first; `description` right before the closing `---`.
+    let at = if key == "name" {
+        fm.yaml.start
+    } else {
+        fm.close.start
+    };
+    Some((
+        format!("Add `{key}: {value}`"),
+        Edit {
+            range: TextRange::empty(at),
+            new_text: format!("{key}: {value}{eol}"),
+        },
+    ))
+}
+
+/// Gives an empty (`""`) or null (`key:`, `~`) required value its placeholder.
+fn fill_value_fix(field: &Field, key: &str, sink: &FileSink) -> Option<(String, Edit)> {
+    let value = placeholder(key, sink)?;
+    let title = format!("Set `{key}: {value}`");
+    if !field.value.is_empty() {
+        return Some((
+            title,
+            Edit {
+                range: field.value,
+                new_text: value,
+            },
+        ));
+    }
+    // `key:` with nothing after it: write after the colon.
+    let text = sink.text;
+    let colon = field.key.end
+        + text[field.key.end..]
+            .iter()
+            .position(|&b| b == b':' || b == b'\n' || b == b'\r')?;
+    (text[colon] == b':').then(|| {
+        (
+            title,
+            Edit {
+                range: TextRange::empty(colon + 1),
+                new_text: format!(" {value}"),
+            },
+        )
+    })
+}
+
+/// When a YAML error sits on (or right after) a `key: value` line whose plain value contains
+/// `: ` or ends with `:`, quoting the value is the fix.
+fn colon_value_fix(text: &[u8], yaml: TextRange, error_at: usize) -> Option<Edit> {
+    let line_start = |at: usize| {
+        text[..at]
+            .iter()
+            .rposition(|&b| b == b'\n' || b == b'\r')
+            .map_or(0, |i| i + 1)
+            .max(yaml.start)
+    };
+    let line_end = |at: usize| {
+        text[at..yaml.end]
+            .iter()
+            .position(|&b| b == b'\n' || b == b'\r')
+            .map_or(yaml.end, |i| at + i)
+    };
+    let at = error_at.clamp(yaml.start, yaml.end);
+    let this = line_start(at);
+    let mut candidates = vec![this];
+    if this > yaml.start {
+        candidates.push(line_start(this - 1));
+    }
+    for start in candidates {
+        let end = line_end(start);
+        let line = std::str::from_utf8(&text[start..end]).ok()?;
+        let Some(colon) = line.find(": ") else {
+            continue;
+        };
+        let key = &line[..colon];
+        if key.trim().is_empty() || key.trim_start().starts_with(['-', '#', '"', '\'']) {
+            continue;
+        }
+        let value = line[colon + 2..].trim();
+        if value.is_empty() || value.starts_with(['"', '\'', '[', '{', '|', '>', '&', '*', '!']) {
+            continue;
+        }
+        let value = value.split(" #").next().unwrap_or(value).trim_end();
+        if !(value.contains(": ") || value.ends_with(':')) {
+            continue;
+        }
+        let from =
+            start + colon + 2 + (line[colon + 2..].len() - line[colon + 2..].trim_start().len());
+        return Some(Edit {
+            range: TextRange::new(from, from + value.len()),
+            new_text: quoted(value),
+        });
+    }
+    None
+}
+
 /// The runtime's requirement on `name` and `description`: present, a YAML string, not empty.
 struct RequiredString {
     key: &'static str,
@@ -336,17 +500,22 @@ fn required_string<'f>(
     let fm = doc.frontmatter.as_ref().ok()?;
     let key = spec.key;
     let Some(field) = field else {
-        sink.emit(
+        let fix = missing_key_fix(doc, spec.key, sink);
+        let d = sink.emit(
             spec.missing,
             fm.open,
             format!("the frontmatter has no `{key}` key; the runtime rejects the skill"),
-        )
-        .help(spec.missing_help);
+        );
+        d.help(spec.missing_help);
+        if let Some((title, edit)) = fix {
+            d.fix(title, vec![edit]);
+        }
         return None;
     };
     match field.kind {
         ScalarKind::Str => {}
         ScalarKind::Null => {
+            let fix = fill_value_fix(field, key, sink);
             let d = sink.emit(
                 spec.missing,
                 field.key,
@@ -354,6 +523,9 @@ fn required_string<'f>(
             );
             if let Some(help) = spec.null_help {
                 d.help(help);
+            }
+            if let Some((title, edit)) = fix {
+                d.fix(title, vec![edit]);
             }
             return None;
         }
@@ -379,11 +551,15 @@ fn required_string<'f>(
     }
     let value = field.as_str().unwrap_or_default();
     if value.is_empty() {
-        sink.emit(
+        let fix = fill_value_fix(field, key, sink);
+        let d = sink.emit(
             spec.missing,
             field.value,
             format!("`{key}` is an empty string; the runtime rejects the skill"),
         );
+        if let Some((title, edit)) = fix {
+            d.fix(title, vec![edit]);
+        }
         return None;
     }
     Some((field, value))

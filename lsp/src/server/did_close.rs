@@ -1,0 +1,30 @@
+//! `textDocument/didClose`: the file on disk is the truth again.
+
+use tower_lsp_server::ls_types::DidCloseTextDocumentParams;
+
+use super::Server;
+use crate::session::FileKind;
+
+pub(super) fn handle(server: &Server, params: DidCloseTextDocumentParams) {
+    let session = &server.session;
+    let uri = params.text_document.uri;
+    let last = session.documents.snapshot(&uri);
+    if !session.documents.close(&uri) {
+        return;
+    }
+    let Some(path) = session.model_path(&uri) else {
+        return;
+    };
+    session.document_closed(&path);
+    let kind = FileKind::of(&path);
+    // A config buffer closed without saving: the workspace read it, so rebuild from disk.
+    let unsaved = last.is_some_and(|s| {
+        skills_runtime::analysis::read_regular(&path)
+            .ok()
+            .as_deref()
+            != Some(s.text.as_bytes())
+    });
+    if kind.is_analyzed() || unsaved {
+        server.buffer_changed(&uri, path);
+    }
+}

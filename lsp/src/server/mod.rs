@@ -1,0 +1,224 @@
+//! The language server over stdio. One file per LSP method (or small group), named after it;
+//! `scheduler` owns builds, analysis and publishing; `session` (next to this module) holds
+//! the state. Notification handlers apply their change synchronously, before any `.await`
+//! (tower-lsp runs handlers concurrently but starts them in arrival order), and never wait
+//! for a client response on the hot path.
+
+mod build;
+mod diagnostics;
+mod did_change;
+mod did_change_configuration;
+mod did_change_watched_files;
+mod did_change_workspace_folders;
+mod did_close;
+mod did_open;
+mod document_diagnostic;
+mod execute_command;
+mod initialize;
+mod initialized;
+mod logging;
+mod notifications;
+mod scheduler;
+mod settings;
+mod workspace_diagnostic;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use tower_lsp_server::jsonrpc::{Error, Result};
+use tower_lsp_server::ls_types::*;
+use tower_lsp_server::{Client, LanguageServer, LspService};
+
+use crate::session::{FileKind, Session, WorkspaceState};
+use build::Scope;
+use scheduler::{SchedulerHandle, Task};
+
+/// How many requests and notifications may be in progress at once. Workspace diagnostic
+/// pulls wait for changes, so the library's default of 4 could stall the queue.
+const CONCURRENCY: usize = 64;
+
+/// Runs the server on stdin/stdout until `exit` (or the end of input). Exit code 0 after
+/// `shutdown` then `exit`, 1 otherwise, as the specification asks.
+pub(crate) fn run_stdio() -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("skills-lsp: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let session = Arc::new(Session::new());
+    let shut_down = runtime.block_on(async {
+        logging::init();
+        let (service, socket) = LspService::new(|client| Server::new(client, session.clone()));
+        tower_lsp_server::Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
+            .concurrency_level(CONCURRENCY)
+            .serve(service)
+            .await;
+        session.is_shut_down()
+    });
+    // Builds still running on blocking threads are abandoned, not awaited.
+    runtime.shutdown_background();
+    if shut_down {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+#[derive(Clone)]
+pub(crate) struct Server {
+    pub(crate) client: Client,
+    pub(crate) session: Arc<Session>,
+    pub(crate) scheduler: SchedulerHandle,
+}
+
+/// A document as a request sees it: its runtime path, its workspace (pending buffer changes
+/// applied) and its text.
+pub(crate) struct DocumentContext {
+    pub(crate) path: PathBuf,
+    pub(crate) root: Arc<WorkspaceState>,
+    pub(crate) text: Arc<str>,
+}
+
+impl Server {
+    fn new(client: Client, session: Arc<Session>) -> Self {
+        logging::forward_to(client.clone());
+        let scheduler = scheduler::spawn(client.clone(), session.clone());
+        Server {
+            client,
+            session,
+            scheduler,
+        }
+    }
+
+    /// A buffer was opened, changed or closed: analyze it (SKILL.md, Markdown, text), or
+    /// rebuild the workspace whose configuration it is.
+    pub(crate) fn buffer_changed(&self, uri: &Uri, path: PathBuf) {
+        match FileKind::of(&path) {
+            FileKind::Skill | FileKind::Text => {
+                let root = self.session.root_for(&path);
+                root.mark_dirty(path, uri.clone());
+                self.scheduler.send(Task::Flush(root));
+            }
+            FileKind::Yaml | FileKind::Env | FileKind::Settings => self.config_changed(&path),
+            FileKind::Other => {}
+        }
+    }
+
+    /// A config file's content changed (buffer or disk): rebuild the workspaces reading it.
+    pub(crate) fn config_changed(&self, path: &Path) {
+        for root in self.session.all_roots() {
+            let Some(folder) = root.folder.clone() else {
+                continue;
+            };
+            let reads_it = {
+                let live = root.read();
+                match FileKind::of(path) {
+                    FileKind::Yaml => {
+                        live.ws.config.overlays.iter().any(|o| o.path == path)
+                            || path == root.root.join("config").join("runtime.yaml")
+                    }
+                    FileKind::Env => live.ws.config.env_file.as_deref() == Some(path),
+                    _ => path.parent() == Some(root.root.as_path()),
+                }
+            };
+            if reads_it {
+                self.scheduler.send(Task::Index {
+                    folder,
+                    scope: Scope::Roots(vec![root.root.clone()]),
+                    debounce: true,
+                });
+            }
+        }
+    }
+
+    /// The document behind a request, with its workspace brought up to date.
+    pub(crate) fn document(&self, uri: &Uri) -> Option<DocumentContext> {
+        let path = self.session.model_path(uri)?;
+        let root = self.session.root_for(&path);
+        if let Some(affected) = root.flush(&self.session.documents) {
+            self.scheduler.send(Task::Changed(root.clone(), affected));
+        }
+        let text = match self.session.documents.snapshot(uri) {
+            Some(s) => s.text,
+            None => {
+                let bytes = skills_runtime::analysis::read_regular(&path).ok()?;
+                Arc::from(String::from_utf8_lossy(&bytes).into_owned())
+            }
+        };
+        Some(DocumentContext { path, root, text })
+    }
+}
+
+/// Runs a request's computation; a panic (a bug) becomes an internal error instead of taking
+/// the server down.
+pub(crate) fn guarded<T>(what: &str, f: impl FnOnce() -> T) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|_| {
+        tracing::error!("internal error in {what}");
+        let mut e = Error::internal_error();
+        e.message = format!("skills-lsp: internal error in {what}").into();
+        e
+    })
+}
+
+impl LanguageServer for Server {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        initialize::handle(self, params)
+    }
+
+    async fn initialized(&self, _: InitializedParams) {
+        initialized::handle(self);
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        self.session.set_shutdown();
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        did_open::handle(self, params);
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        did_change::handle(self, params);
+    }
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        did_close::handle(self, params);
+    }
+
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        did_change_configuration::handle(self, params);
+    }
+
+    async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
+        did_change_workspace_folders::handle(self, params);
+    }
+
+    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        did_change_watched_files::handle(self, params);
+    }
+
+    async fn diagnostic(
+        &self,
+        params: DocumentDiagnosticParams,
+    ) -> Result<DocumentDiagnosticReportResult> {
+        document_diagnostic::handle(self, params)
+    }
+
+    async fn workspace_diagnostic(
+        &self,
+        params: WorkspaceDiagnosticParams,
+    ) -> Result<WorkspaceDiagnosticReportResult> {
+        workspace_diagnostic::handle(self, params).await
+    }
+
+    async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
+        execute_command::handle(self, params)
+    }
+}
