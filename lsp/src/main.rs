@@ -1,8 +1,9 @@
-//! `skills-lsp`: one binary for CI linting (`--check`), terminal tools (`mentions`, `scan`,
-//! `--explain`, `rules`) and, in later releases, the language server.
+//! `skills-lsp`: one binary for the language server (no arguments), CI linting (`--check`) and
+//! terminal tools (`mentions`, `scan`, `--explain`, `rules`).
 
 mod cli;
-// Editor features; the language server (lsp-core) calls them.
+// A few of the features' items are not called by the server yet (`ide::completion`,
+// `ActionKind::Source`).
 #[allow(dead_code, unused_imports)]
 mod ide;
 mod render;

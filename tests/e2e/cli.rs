@@ -219,7 +219,6 @@ fn usage_and_io_errors_exit_2() {
         &["--check", "--format", "xml"],
         &["--check", "--profile", "nope"],
         &["frobnicate"],
-        &[],
     ] {
         let out = lsp(args);
         assert_eq!(out.code, 2, "{args:?}: {}{}", out.stdout, out.stderr);
@@ -227,6 +226,16 @@ fn usage_and_io_errors_exit_2() {
     }
     let out = lsp(&["mentions", "no-such-file.md"]);
     assert_eq!(out.code, 2);
+}
+
+#[test]
+fn no_arguments_runs_the_language_server() {
+    // Input ends before `shutdown`: the server stops with exit code 1, as the protocol asks.
+    for args in [&[][..], &["--stdio"], &["lsp", "--stdio"]] {
+        let out = lsp(args);
+        assert_eq!(out.code, 1, "{args:?}: {}{}", out.stdout, out.stderr);
+        assert!(out.stdout.is_empty(), "{args:?} printed {}", out.stdout);
+    }
 }
 
 #[test]

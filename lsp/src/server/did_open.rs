@@ -10,7 +10,7 @@ pub(super) fn handle(server: &Server, params: DidOpenTextDocumentParams) {
     let session = &server.session;
     session
         .documents
-        .open(doc.uri.clone(), &doc.text, doc.version, doc.language_id);
+        .open(doc.uri.clone(), &doc.text, doc.version);
     let Some(path) = session.model_path(&doc.uri) else {
         return;
     };

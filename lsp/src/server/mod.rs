@@ -5,6 +5,9 @@
 //! for a client response on the hot path.
 
 mod build;
+mod code_action;
+mod completion;
+mod definition;
 mod diagnostics;
 mod did_change;
 mod did_change_configuration;
@@ -13,24 +16,36 @@ mod did_change_workspace_folders;
 mod did_close;
 mod did_open;
 mod document_diagnostic;
+mod document_link;
+mod document_symbol;
 mod execute_command;
+mod hover;
 mod initialize;
 mod initialized;
 mod logging;
 mod notifications;
+mod references;
+mod rename;
 mod scheduler;
+mod semantic_tokens;
 mod settings;
 mod workspace_diagnostic;
+mod workspace_edit;
+mod workspace_symbol;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use tower_lsp_server::jsonrpc::{Error, Result};
+use ropey::Rope;
+use skills_runtime::text::TextRange;
+use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer, LspService};
 
+use crate::ide;
 use crate::session::{FileKind, Session, WorkspaceState};
+use crate::text::{PositionEncoding, offset_at, position_at, range_of};
 use build::Scope;
 use scheduler::{SchedulerHandle, Task};
 
@@ -83,6 +98,32 @@ pub(crate) struct DocumentContext {
     pub(crate) path: PathBuf,
     pub(crate) root: Arc<WorkspaceState>,
     pub(crate) text: Arc<str>,
+    /// The same text, for position conversions (a cheap clone of the open document's rope).
+    rope: Rope,
+    encoding: PositionEncoding,
+}
+
+impl DocumentContext {
+    pub(crate) fn ide(&self) -> ide::Document<'_> {
+        ide::Document {
+            path: &self.path,
+            text: &self.text,
+        }
+    }
+
+    /// The byte offset of a client position (clamped).
+    pub(crate) fn offset(&self, pos: Position) -> usize {
+        offset_at(&self.rope, pos, self.encoding)
+    }
+
+    /// The client range of a byte range of this document.
+    pub(crate) fn range(&self, range: TextRange) -> Range {
+        range_of(&self.rope, range, self.encoding)
+    }
+
+    pub(crate) fn position(&self, offset: usize) -> Position {
+        position_at(&self.rope, offset, self.encoding)
+    }
 }
 
 impl Server {
@@ -144,14 +185,36 @@ impl Server {
         if let Some(affected) = root.flush(&self.session.documents) {
             self.scheduler.send(Task::Changed(root.clone(), affected));
         }
-        let text = match self.session.documents.snapshot(uri) {
-            Some(s) => s.text,
+        let open = self
+            .session
+            .documents
+            .with(uri, |d| (d.text(), d.rope().clone()));
+        let (text, rope) = match open {
+            Some(open) => open,
             None => {
                 let bytes = skills_runtime::analysis::read_regular(&path).ok()?;
-                Arc::from(String::from_utf8_lossy(&bytes).into_owned())
+                let text: Arc<str> = Arc::from(String::from_utf8_lossy(&bytes).into_owned());
+                let rope = Rope::from_str(&text);
+                (text, rope)
             }
         };
-        Some(DocumentContext { path, root, text })
+        Some(DocumentContext {
+            path,
+            root,
+            text,
+            rope,
+            encoding: self.session.features().encoding,
+        })
+    }
+}
+
+/// A request the server understood but cannot carry out (e.g. a rename to an invalid name):
+/// `RequestFailed`, with the reason for the user.
+pub(crate) fn request_failed(message: impl Into<String>) -> Error {
+    Error {
+        code: ErrorCode::ServerError(-32803),
+        message: message.into().into(),
+        data: None,
     }
 }
 
@@ -220,5 +283,64 @@ impl LanguageServer for Server {
 
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
         execute_command::handle(self, params)
+    }
+
+    async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+        completion::handle(self, params)
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        hover::handle(self, params)
+    }
+
+    async fn goto_definition(
+        &self,
+        params: GotoDefinitionParams,
+    ) -> Result<Option<GotoDefinitionResponse>> {
+        definition::handle(self, params)
+    }
+
+    async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
+        references::handle(self, params)
+    }
+
+    async fn prepare_rename(
+        &self,
+        params: TextDocumentPositionParams,
+    ) -> Result<Option<PrepareRenameResponse>> {
+        rename::prepare(self, params)
+    }
+
+    async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
+        rename::handle(self, params)
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        code_action::handle(self, params)
+    }
+
+    async fn document_symbol(
+        &self,
+        params: DocumentSymbolParams,
+    ) -> Result<Option<DocumentSymbolResponse>> {
+        document_symbol::handle(self, params)
+    }
+
+    async fn symbol(
+        &self,
+        params: WorkspaceSymbolParams,
+    ) -> Result<Option<WorkspaceSymbolResponse>> {
+        workspace_symbol::handle(self, params)
+    }
+
+    async fn semantic_tokens_full(
+        &self,
+        params: SemanticTokensParams,
+    ) -> Result<Option<SemanticTokensResult>> {
+        semantic_tokens::handle(self, params)
+    }
+
+    async fn document_link(&self, params: DocumentLinkParams) -> Result<Option<Vec<DocumentLink>>> {
+        document_link::handle(self, params)
     }
 }

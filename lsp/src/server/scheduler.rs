@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use skills_runtime::check::Affected;
 use tokio::sync::{mpsc, oneshot};
@@ -329,10 +329,7 @@ impl Scheduler {
                 return;
             }
         };
-        let stats = BuildStats {
-            elapsed: built.started.elapsed(),
-            finished: SystemTime::now(),
-        };
+        let elapsed = built.started.elapsed();
         let old_roots: Vec<PathBuf>;
         let installed: Vec<Arc<WorkspaceState>> = {
             let mut folders = self.session.folders_mut();
@@ -345,6 +342,7 @@ impl Scheduler {
             let uri = f.uri.clone();
             let make = |b: RootBuild| {
                 let state = WorkspaceState::placeholder(b.root.clone(), Some(uri.clone()));
+                let stats = BuildStats { elapsed: b.elapsed };
                 state.install(b.ws, b.settings, b.settings_problem, b.nested, stats);
                 Arc::new(state)
             };
@@ -396,14 +394,14 @@ impl Scheduler {
         tracing::info!(
             "indexed {}: {skills} skills, {files} files in {} ms",
             built.folder.as_str(),
-            stats.elapsed.as_millis()
+            elapsed.as_millis()
         );
         self.client
             .send_notification::<Indexed>(IndexedParams {
                 folder: built.folder.clone(),
                 skills,
                 files,
-                elapsed_ms: stats.elapsed.as_millis() as u64,
+                elapsed_ms: elapsed.as_millis() as u64,
             })
             .await;
         if let Some(p) = progress {

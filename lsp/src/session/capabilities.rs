@@ -11,14 +11,9 @@ pub(crate) struct ClientFeatures {
     pub(crate) pull_diagnostics: bool,
     /// `workspace/diagnostic/refresh`.
     pub(crate) diagnostic_refresh: bool,
-    /// `version` on `publishDiagnostics`.
-    pub(crate) diagnostic_versions: bool,
-    pub(crate) related_information: bool,
-    pub(crate) code_description: bool,
     /// `client/registerCapability` for `workspace/didChangeWatchedFiles`.
     pub(crate) watch_files: bool,
     pub(crate) configuration: bool,
-    pub(crate) workspace_folders: bool,
     /// `window/workDoneProgress/create` and `$/progress`.
     pub(crate) work_done_progress: bool,
     /// `WorkspaceEdit.documentChanges` with versioned text edits.
@@ -28,11 +23,8 @@ pub(crate) struct ClientFeatures {
     pub(crate) rename_files: bool,
     pub(crate) hover_markdown: bool,
     pub(crate) completion_markdown: bool,
-    pub(crate) completion_snippets: bool,
-    pub(crate) completion_resolve: bool,
     pub(crate) code_action_literals: bool,
     pub(crate) hierarchical_symbols: bool,
-    pub(crate) semantic_tokens: bool,
 }
 
 impl ClientFeatures {
@@ -43,7 +35,6 @@ impl ClientFeatures {
         let resource_ops = edit
             .and_then(|e| e.resource_operations.as_deref())
             .unwrap_or_default();
-        let publish = text.and_then(|t| t.publish_diagnostics.as_ref());
         let completion_item = text
             .and_then(|t| t.completion.as_ref())
             .and_then(|c| c.completion_item.as_ref());
@@ -61,17 +52,11 @@ impl ClientFeatures {
                 .and_then(|w| w.diagnostics.as_ref())
                 .and_then(|d| d.refresh_support)
                 .unwrap_or(false),
-            diagnostic_versions: publish.and_then(|p| p.version_support).unwrap_or(false),
-            related_information: publish.and_then(|p| p.related_information).unwrap_or(false),
-            code_description: publish
-                .and_then(|p| p.code_description_support)
-                .unwrap_or(false),
             watch_files: workspace
                 .and_then(|w| w.did_change_watched_files.as_ref())
                 .and_then(|d| d.dynamic_registration)
                 .unwrap_or(false),
             configuration: workspace.and_then(|w| w.configuration).unwrap_or(false),
-            workspace_folders: workspace.and_then(|w| w.workspace_folders).unwrap_or(false),
             work_done_progress: caps
                 .window
                 .as_ref()
@@ -87,12 +72,6 @@ impl ClientFeatures {
             completion_markdown: markdown(
                 completion_item.and_then(|c| c.documentation_format.as_ref()),
             ),
-            completion_snippets: completion_item
-                .and_then(|c| c.snippet_support)
-                .unwrap_or(false),
-            completion_resolve: completion_item
-                .and_then(|c| c.resolve_support.as_ref())
-                .is_some_and(|r| r.properties.iter().any(|p| p == "documentation")),
             code_action_literals: text
                 .and_then(|t| t.code_action.as_ref())
                 .is_some_and(|c| c.code_action_literal_support.is_some()),
@@ -100,7 +79,6 @@ impl ClientFeatures {
                 .and_then(|t| t.document_symbol.as_ref())
                 .and_then(|s| s.hierarchical_document_symbol_support)
                 .unwrap_or(false),
-            semantic_tokens: text.is_some_and(|t| t.semantic_tokens.is_some()),
         }
     }
 }

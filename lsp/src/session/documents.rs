@@ -21,9 +21,8 @@ pub(crate) struct DocumentStore {
 }
 
 impl DocumentStore {
-    pub(crate) fn open(&self, uri: Uri, text: &str, version: i32, language_id: String) {
-        self.docs
-            .insert(uri, TextDocument::new(text, version, language_id));
+    pub(crate) fn open(&self, uri: Uri, text: &str, version: i32) {
+        self.docs.insert(uri, TextDocument::new(text, version));
     }
 
     /// Applies a `didChange`; `false` when the document is not open.
@@ -58,17 +57,9 @@ impl DocumentStore {
         self.docs.get(uri).map(|doc| doc.version())
     }
 
-    pub(crate) fn language_id(&self, uri: &Uri) -> Option<String> {
-        self.docs.get(uri).map(|doc| doc.language_id().to_string())
-    }
-
     /// Runs `f` on an open document (its rope, for position conversions).
     pub(crate) fn with<R>(&self, uri: &Uri, f: impl FnOnce(&TextDocument) -> R) -> Option<R> {
         self.docs.get(uri).map(|doc| f(&doc))
-    }
-
-    pub(crate) fn uris(&self) -> Vec<Uri> {
-        self.docs.iter().map(|e| e.key().clone()).collect()
     }
 
     pub(crate) fn len(&self) -> usize {

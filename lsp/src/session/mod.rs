@@ -17,10 +17,10 @@ use dashmap::DashMap;
 use tower_lsp_server::ls_types::Uri;
 
 pub(crate) use capabilities::ClientFeatures;
-pub(crate) use documents::{DocumentStore, Snapshot};
+pub(crate) use documents::DocumentStore;
 pub(crate) use folders::{Folder, discover_roots};
-pub(crate) use settings::{ClientSettings, DEFAULT_MENTION_GLOBS};
-pub(crate) use workspace::{BuildStats, Live, SettingsProblem, WorkspaceState, merge};
+pub(crate) use settings::ClientSettings;
+pub(crate) use workspace::{BuildStats, Live, SettingsProblem, WorkspaceState};
 
 /// What a file is to the server, by its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,7 +8,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use skills_runtime::check::{Affected, Workspace};
 use skills_runtime::settings::Settings;
@@ -28,7 +28,6 @@ pub(crate) struct SettingsProblem {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct BuildStats {
     pub(crate) elapsed: Duration,
-    pub(crate) finished: SystemTime,
 }
 
 /// What a workspace knows right now.

@@ -12,26 +12,20 @@ use super::encoding::{PositionEncoding, offset_at};
 pub(crate) struct TextDocument {
     rope: Rope,
     version: i32,
-    language_id: String,
     text: OnceLock<Arc<str>>,
 }
 
 impl TextDocument {
-    pub(crate) fn new(text: &str, version: i32, language_id: String) -> Self {
+    pub(crate) fn new(text: &str, version: i32) -> Self {
         Self {
             rope: Rope::from_str(text),
             version,
-            language_id,
             text: OnceLock::new(),
         }
     }
 
     pub(crate) fn version(&self) -> i32 {
         self.version
-    }
-
-    pub(crate) fn language_id(&self) -> &str {
-        &self.language_id
     }
 
     pub(crate) fn rope(&self) -> &Rope {
@@ -91,7 +85,7 @@ mod tests {
 
     #[test]
     fn incremental_edits_apply_in_order() {
-        let mut doc = TextDocument::new("hello\nworld\n", 1, "markdown".into());
+        let mut doc = TextDocument::new("hello\nworld\n", 1);
         doc.apply_changes(
             vec![
                 edit((0, 0), (0, 5), "goodbye"),
@@ -107,11 +101,11 @@ mod tests {
 
     #[test]
     fn edits_use_the_negotiated_encoding() {
-        let mut utf16 = TextDocument::new("😀x\r\n日y", 1, "markdown".into());
+        let mut utf16 = TextDocument::new("😀x\r\n日y", 1);
         utf16.apply_changes(vec![edit((0, 2), (0, 3), "z")], 2, PositionEncoding::Utf16);
         utf16.apply_changes(vec![edit((1, 1), (1, 2), "w")], 3, PositionEncoding::Utf16);
         assert_eq!(&*utf16.text(), "😀z\r\n日w");
-        let mut utf8 = TextDocument::new("😀x\r\n日y", 1, "markdown".into());
+        let mut utf8 = TextDocument::new("😀x\r\n日y", 1);
         utf8.apply_changes(vec![edit((0, 4), (0, 5), "z")], 2, PositionEncoding::Utf8);
         utf8.apply_changes(vec![edit((1, 3), (1, 4), "w")], 3, PositionEncoding::Utf8);
         assert_eq!(&*utf8.text(), "😀z\r\n日w");
@@ -119,7 +113,7 @@ mod tests {
 
     #[test]
     fn out_of_range_and_reversed_edits_are_clamped_not_fatal() {
-        let mut doc = TextDocument::new("ab\ncd", 1, "markdown".into());
+        let mut doc = TextDocument::new("ab\ncd", 1);
         doc.apply_changes(
             vec![
                 edit((0, 99), (0, 99), "!"),
@@ -135,7 +129,7 @@ mod tests {
 
     #[test]
     fn a_full_change_replaces_the_text() {
-        let mut doc = TextDocument::new("old", 1, "markdown".into());
+        let mut doc = TextDocument::new("old", 1);
         doc.apply_changes(
             vec![TextDocumentContentChangeEvent {
                 range: None,
@@ -154,7 +148,7 @@ mod tests {
         let alphabet = ["a", "😀", "日", "\r\n", "\n", "\r", "$[", "].", " "];
         let mut rng = fastrand::Rng::with_seed(3);
         for encoding in [PositionEncoding::Utf8, PositionEncoding::Utf16] {
-            let mut doc = TextDocument::new("", 0, "markdown".into());
+            let mut doc = TextDocument::new("", 0);
             let mut model = String::new();
             for version in 1..400 {
                 let line_count = doc.rope().len_lines() as u32;

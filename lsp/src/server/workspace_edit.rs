@@ -1,0 +1,109 @@
+//! The features' `ide::WorkspaceChange` as an LSP `WorkspaceEdit`: versioned
+//! `documentChanges` with file creations and renames when the client supports them, else a
+//! plain `changes` map (creations and renames then cannot be expressed).
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use tower_lsp_server::ls_types::*;
+
+use crate::ide::{FileRange, WorkspaceChange};
+use crate::session::Session;
+use crate::text::source_range;
+
+/// Why a change cannot be sent to this client.
+pub(crate) const UNSUPPORTED: &str = "this change creates or renames files, which the editor does not support (workspaceEdit.resourceOperations)";
+
+pub(crate) fn location(session: &Session, r: &FileRange) -> Option<Location> {
+    Some(Location::new(
+        session.uri_for(&r.path)?,
+        source_range(&r.range, session.features().encoding),
+    ))
+}
+
+fn uri(session: &Session, path: &Path) -> Result<Uri, String> {
+    session
+        .uri_for(path)
+        .ok_or_else(|| format!("cannot express {} as a URI", path.display()))
+}
+
+/// Converts a change. `Err` when the client cannot apply it (file operations without
+/// support) or a path has no URI.
+pub(crate) fn to_workspace_edit(
+    session: &Session,
+    change: &WorkspaceChange,
+) -> Result<WorkspaceEdit, String> {
+    let features = session.features();
+    let encoding = features.encoding;
+    let text_edits = |edits: &[(skills_runtime::text::SourceRange, String)]| -> Vec<TextEdit> {
+        edits
+            .iter()
+            .map(|(range, new_text)| TextEdit::new(source_range(range, encoding), new_text.clone()))
+            .collect()
+    };
+    let needs_files = !change.creates.is_empty() || !change.renames.is_empty();
+    if !features.document_changes {
+        if needs_files {
+            return Err(UNSUPPORTED.into());
+        }
+        let mut changes: HashMap<Uri, Vec<TextEdit>> = HashMap::new();
+        for f in &change.edits {
+            changes
+                .entry(uri(session, &f.path)?)
+                .or_default()
+                .extend(text_edits(&f.edits));
+        }
+        return Ok(WorkspaceEdit {
+            changes: Some(changes),
+            ..Default::default()
+        });
+    }
+    if (!change.creates.is_empty() && !features.create_files)
+        || (!change.renames.is_empty() && !features.rename_files)
+    {
+        return Err(UNSUPPORTED.into());
+    }
+    let mut ops = Vec::new();
+    for f in &change.edits {
+        let uri = uri(session, &f.path)?;
+        let version = session.documents.version(&uri);
+        ops.push(DocumentChangeOperation::Edit(TextDocumentEdit {
+            text_document: OptionalVersionedTextDocumentIdentifier { uri, version },
+            edits: text_edits(&f.edits).into_iter().map(OneOf::Left).collect(),
+        }));
+    }
+    for (path, content) in &change.creates {
+        let uri = uri(session, path)?;
+        ops.push(DocumentChangeOperation::Op(ResourceOp::Create(
+            CreateFile {
+                uri: uri.clone(),
+                options: Some(CreateFileOptions {
+                    overwrite: Some(false),
+                    ignore_if_exists: Some(true),
+                }),
+                annotation_id: None,
+            },
+        )));
+        ops.push(DocumentChangeOperation::Edit(TextDocumentEdit {
+            text_document: OptionalVersionedTextDocumentIdentifier { uri, version: None },
+            edits: vec![OneOf::Left(TextEdit::new(
+                Range::default(),
+                content.clone(),
+            ))],
+        }));
+    }
+    for (from, to) in &change.renames {
+        ops.push(DocumentChangeOperation::Op(ResourceOp::Rename(
+            RenameFile {
+                old_uri: uri(session, from)?,
+                new_uri: uri(session, to)?,
+                options: None,
+                annotation_id: None,
+            },
+        )));
+    }
+    Ok(WorkspaceEdit {
+        document_changes: Some(DocumentChanges::Operations(ops)),
+        ..Default::default()
+    })
+}
