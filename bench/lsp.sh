@@ -48,8 +48,17 @@ fi
 # Warm the page cache: the server's first index should not pay for the disk.
 find "$ws" -type f -print0 | xargs -0 cat > /dev/null
 
+# For scale under the current load: the same workspace through `--check` (median of 3).
+check_s=$(for _ in 1 2 3; do
+    t0=$EPOCHREALTIME
+    target/release/skills-lsp --check "$ws" --format json > /dev/null || true
+    t1=$EPOCHREALTIME
+    awk -v a="${t0/,/.}" -v b="${t1/,/.}" 'BEGIN { printf "%.3f\n", b - a }'
+done | sort -g | sed -n 2p)
+
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 echo "Machine: $(nproc) cores${cpu:+ ($cpu)}, $(uname -sr); load $(cut -d' ' -f1-3 /proc/loadavg); commit $commit; $(date -u +%Y-%m-%d)"
+echo "For scale: \`skills-lsp --check $ws --format json\` takes $check_s s (median of 3) right now."
 target/release/examples/lsp_bench --bin target/release/skills-lsp --ws "$ws" \
     --edits "$EDITS" --runs "$RUNS" --prepare

@@ -27,6 +27,10 @@ struct Args {
     edits: usize,
     runs: usize,
     prepare: bool,
+    /// `initializationOptions` for the server (e.g. `{"skills": {"mentionGlobs": []}}`).
+    init_options: Option<Value>,
+    /// Stop after the index timings.
+    index_only: bool,
 }
 
 fn usage() -> ! {
@@ -41,6 +45,8 @@ fn parse_args() -> Args {
         edits: 200,
         runs: 3,
         prepare: false,
+        init_options: None,
+        index_only: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -51,6 +57,13 @@ fn parse_args() -> Args {
             "--edits" => args.edits = value().parse().unwrap_or_else(|_| usage()),
             "--runs" => args.runs = value().parse().unwrap_or_else(|_| usage()),
             "--prepare" => args.prepare = true,
+            "--index-only" => args.index_only = true,
+            "--init-options" => {
+                args.init_options = Some(serde_json::from_str(&value()).unwrap_or_else(|e| {
+                    eprintln!("lsp_bench: --init-options: {e}");
+                    std::process::exit(2)
+                }))
+            }
             _ => usage(),
         }
     }
@@ -206,6 +219,7 @@ fn start(args: &Args) -> (LspClient, Duration, Duration, Value) {
     c.timeout = Duration::from_secs(120);
     let mut setup = ClientSetup::new(&[&args.ws]);
     setup.encodings = vec![Encoding::Utf16];
+    setup.initialization_options = args.init_options.clone();
     let t1 = Instant::now();
     c.initialize(setup.params());
     let indexed = c.wait_notification("skills/indexed");
@@ -374,6 +388,17 @@ fn main() {
     let mut c = session.expect("at least one run");
     let pid = c.pid();
     let hwm_after_index = vm_kib(pid, "VmHWM:").unwrap_or(0);
+    if args.index_only {
+        rows.push(row(
+            "peak RSS of the server after indexing (VmHWM)",
+            "≤ 150 MB",
+            format!("{:.1} MB", hwm_after_index as f64 / 1024.0),
+            Some((hwm_after_index as f64 / 1024.0, 150.0)),
+        ));
+        let code = c.shutdown_and_exit();
+        print_table(&args, &indexed, code, &rows);
+        return;
+    }
 
     // 2. didChange → diagnostics, 5 KB SKILL.md.
     let skills = docs_skills(&args.ws);
@@ -523,7 +548,10 @@ fn main() {
         Some((hwm as f64 / 1024.0, 150.0)),
     ));
     let code = c.shutdown_and_exit();
+    print_table(&args, &indexed, code, &rows);
+}
 
+fn print_table(args: &Args, indexed: &Value, code: i32, rows: &[Row]) {
     println!(
         "\n## skills-lsp language server benchmark\n\nWorkspace `{}`: {} skills, {} files (`skills/indexed`); server exit code {code}.\n",
         args.ws.display(),
@@ -531,7 +559,7 @@ fn main() {
         indexed["files"]
     );
     println!("| measurement | target | measured | |\n|---|---|---|---|");
-    for r in &rows {
+    for r in rows {
         let verdict = match r.check {
             Some((v, t)) if v <= t => "met",
             Some(_) => "MISSED",
