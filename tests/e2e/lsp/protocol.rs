@@ -188,22 +188,28 @@ fn indexed_notification_reports_the_folder_and_counts() {
 #[test]
 fn server_status_command_reports_the_workspace() {
     let ws = standard_workspace("status");
+    ws.file("library/ops/broken/SKILL.md", "---\nname: broken\n---\n");
     let mut s = Session::start(&[&ws.root]);
     let r = s.client.request(
         "workspace/executeCommand",
         json!({"command": "skills.serverStatus", "arguments": []}),
     );
-    let strings = all_strings(&r).join("\n");
-    assert!(strings.contains(env!("CARGO_PKG_VERSION")), "version: {r}");
-    let root = ws.root.to_str().unwrap();
-    assert!(strings.contains(root), "workspace folder {root}: {r}");
+    assert_eq!(r["version"], env!("CARGO_PKG_VERSION"), "{r}");
+    assert_eq!(
+        r["skills"], 5,
+        "skill count (the broken one is rejected): {r}"
+    );
+    let folder = &r["folders"][0];
+    assert_eq!(folder["path"], ws.root.to_str().unwrap(), "{r}");
+    let config_files = folder["workspaces"][0]["configFiles"].to_string();
     assert!(
-        strings.contains("runtime.yaml"),
+        config_files.contains("config/runtime.yaml"),
         "config files in force: {r}"
     );
+    let errors = all_strings(&r["errors"]).join("\n");
     assert!(
-        r.to_string().contains(":5") || r.to_string().contains(": 5"),
-        "skill count 5: {r}"
+        errors.contains("broken/SKILL.md"),
+        "the scan error is listed: {r}"
     );
     s.shutdown();
 }
