@@ -279,3 +279,24 @@ fn closing_a_document_falls_back_to_the_disk_content() {
     assert_eq!(d, Vec::<Value>::new());
     s.shutdown();
 }
+
+#[test]
+fn a_reopened_document_is_never_published_with_the_disk_state() {
+    // Close then reopen at once: the publish for the new version must reflect the new buffer,
+    // not the disk content the close brought back.
+    let ws = standard_workspace("reopen");
+    let path = ws.root.join("library/docs/fact-checker/SKILL.md");
+    let mut s = Session::start(&[&ws.root]);
+    for round in 0..20 {
+        let uri = s.open(&path, UNKNOWN_MENTION);
+        let d = s.diagnostics(&uri);
+        assert_eq!(
+            codes(&d),
+            ["SK301"],
+            "round {round}, version {}: {d:?}",
+            s.version(&uri)
+        );
+        s.close(&uri);
+    }
+    s.shutdown();
+}

@@ -616,11 +616,11 @@ fn titles(actions: &[Value]) -> Vec<String> {
 /// `title_part` (case-insensitive), and returns the new text.
 fn apply_quick_fix(s: &mut Session, uri: &str, code: &str, title_part: &str) -> String {
     let diags = s.diagnostics(uri);
-    let diag = diags
-        .iter()
-        .find(|d| d["code"] == code)
-        .unwrap_or_else(|| panic!("no {code} in {diags:?}"))
-        .clone();
+    let Some(diag) = diags.iter().find(|d| d["code"] == code).cloned() else {
+        let v = s.version(uri);
+        s.client
+            .fail(&format!("no {code} for version {v} of {uri}: {diags:?}"))
+    };
     let actions = actions_for(s, uri, &diag);
     let fix = actions
         .iter()
@@ -704,37 +704,45 @@ fn quick_fix_repairs_a_near_miss_mention() {
 fn quick_fixes_for_frontmatter_values() {
     let ws = standard_workspace("fix-frontmatter");
     let mut s = Session::start(&[&ws.root]);
-    let path = ws.root.join("library/docs/style-guide/SKILL.md");
+    // Each case in a skill of its own (a new file), so no document is closed and reopened.
+    let path = |dir: &str| ws.root.join(format!("library/docs/{dir}/SKILL.md"));
 
     // A value YAML 1.1 reads as a boolean: quoted.
-    let uri = s.open(&path, "---\nname: style-guide\ndescription: yes\n---\n");
+    let uri = s.open(
+        &path("fix-bool"),
+        "---\nname: fix-bool\ndescription: yes\n---\n",
+    );
     let fixed = apply_quick_fix(&mut s, &uri, "SK111", "quote");
     assert!(
-        fixed == "---\nname: style-guide\ndescription: \"yes\"\n---\n"
-            || fixed == "---\nname: style-guide\ndescription: 'yes'\n---\n",
+        fixed == "---\nname: fix-bool\ndescription: \"yes\"\n---\n"
+            || fixed == "---\nname: fix-bool\ndescription: 'yes'\n---\n",
         "{fixed:?}"
     );
     assert_fixed(&mut s, &uri, &fixed, "SK111");
-    s.close(&uri);
 
     // A colon that breaks the YAML: quoted.
     let uri = s.open(
-        &path,
-        "---\nname: style-guide\ndescription: Use this: always\n---\n",
+        &path("fix-colon"),
+        "---\nname: fix-colon\ndescription: Use this: always\n---\n",
     );
     let fixed = apply_quick_fix(&mut s, &uri, "SK104", "quote");
     assert_fixed(&mut s, &uri, &fixed, "SK104");
     assert!(fixed.contains("Use this: always"), "{fixed:?}");
-    s.close(&uri);
 
     // An uppercase name: lowercased.
-    let uri = s.open(&path, "---\nname: Style-Guide\ndescription: d\n---\n");
-    let fixed = apply_quick_fix(&mut s, &uri, "SK109", "style-guide");
-    assert_eq!(fixed, "---\nname: style-guide\ndescription: d\n---\n");
-    s.close(&uri);
+    let uri = s.open(
+        &path("house-style"),
+        "---\nname: House-Style\ndescription: d\n---\n",
+    );
+    let fixed = apply_quick_fix(&mut s, &uri, "SK109", "house-style");
+    assert_eq!(fixed, "---\nname: house-style\ndescription: d\n---\n");
+    assert_fixed(&mut s, &uri, &fixed, "SK109");
 
     // A missing description: added.
-    let uri = s.open(&path, "---\nname: style-guide\n---\n# Style\n");
+    let uri = s.open(
+        &path("fix-missing"),
+        "---\nname: fix-missing\n---\n# Style\n",
+    );
     let fixed = apply_quick_fix(&mut s, &uri, "SK110", "description");
     assert!(fixed.contains("\ndescription:"), "{fixed:?}");
     assert_fixed(&mut s, &uri, &fixed, "SK110");

@@ -121,6 +121,9 @@ pub struct Session {
     pub init: Value,
     pub docs: HashMap<String, DocModel>,
     pub folders: Vec<PathBuf>,
+    /// The last version each URI had, kept across close and reopen, so that a reopened
+    /// document's diagnostics are never confused with an earlier open's.
+    last_versions: HashMap<String, i64>,
 }
 
 impl Session {
@@ -143,6 +146,7 @@ impl Session {
             init,
             docs: HashMap::new(),
             folders: setup.folders.iter().map(|(p, _)| p.clone()).collect(),
+            last_versions: HashMap::new(),
         };
         for f in session.folders.clone() {
             session.wait_indexed(&f);
@@ -165,12 +169,15 @@ impl Session {
     /// Opens `path` with `text`; returns its URI.
     pub fn open(&mut self, path: &Path, text: &str) -> String {
         let uri = file_uri(path);
+        let version = self.last_versions.get(&uri).map_or(1, |v| v + 1);
         self.client.notify(
             "textDocument/didOpen",
-            json!({"textDocument": {"uri": uri, "languageId": language_id(path), "version": 1, "text": text}}),
+            json!({"textDocument": {"uri": uri, "languageId": language_id(path), "version": version, "text": text}}),
         );
-        self.docs
-            .insert(uri.clone(), DocModel::new(text, self.client.encoding));
+        let mut doc = DocModel::new(text, self.client.encoding);
+        doc.version = version;
+        self.docs.insert(uri.clone(), doc);
+        self.last_versions.insert(uri.clone(), version);
         uri
     }
 
@@ -214,6 +221,7 @@ impl Session {
         }
         doc.version += 1;
         let version = doc.version;
+        self.last_versions.insert(uri.to_owned(), version);
         self.client.notify(
             "textDocument/didChange",
             json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": changes}),
