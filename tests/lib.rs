@@ -5,6 +5,9 @@
 //! package (see `lsp/Cargo.toml`), so Cargo builds the binary first and hands its path over in
 //! `CARGO_BIN_EXE_skills-lsp`.
 
+pub mod lsp_client;
+pub mod lsp_text;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
