@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
 use super::guard::{CommandRisk, evaluate_argv_or_blank};
-use super::intent::parse_shell_intent;
+use super::intent::{ShellIntent, parse_shell_intent};
 use super::redact::{Redactor, redact_event_arguments};
 use crate::agent::json::{PyDumps, canonical_json, py_dumps, python_str};
 use crate::agent::tools::GateCategory;
@@ -291,11 +291,7 @@ fn argv_tool_request(
         Value::Bool(args.get("tty").is_some_and(is_truthy)),
     );
     req.insert("env_keys".into(), env_keys(args));
-    req.insert("sandbox".into(), optional_trimmed(args, "sandbox"));
-    req.insert(
-        "sandbox_permissions".into(),
-        optional_trimmed(args, "sandbox_permissions"),
-    );
+    insert_sandbox_fields(&mut req, args);
     req.insert("risk".into(), risk.to_json());
     insert_justification(&mut req, args);
     req
@@ -309,14 +305,7 @@ fn shell_command_request(args: &Map<String, Value>) -> Map<String, Value> {
     req.insert("workdir".into(), raw(args, "workdir"));
     req.insert("timeout_ms".into(), raw(args, "timeout_ms"));
     req.insert("env_keys".into(), env_keys(args));
-    req.insert("sandbox".into(), optional_trimmed(args, "sandbox"));
-    req.insert(
-        "sandbox_permissions".into(),
-        optional_trimmed(args, "sandbox_permissions"),
-    );
-    req.insert("intent".into(), intent.to_json());
-    req.insert("risk".into(), intent.risk().to_json());
-    insert_justification(&mut req, args);
+    insert_shell_string_tail(&mut req, args, &intent);
     req
 }
 
@@ -333,15 +322,30 @@ fn exec_command_request(args: &Map<String, Value>) -> Map<String, Value> {
     req.insert("yield_time_ms".into(), raw(args, "yield_time_ms"));
     req.insert("max_output_tokens".into(), raw(args, "max_output_tokens"));
     req.insert("tty".into(), Value::Bool(tty));
+    insert_shell_string_tail(&mut req, args, &intent);
+    req
+}
+
+/// `sandbox` and `sandbox_permissions`, trimmed (or null), in the descriptors' key order.
+fn insert_sandbox_fields(req: &mut Map<String, Value>, args: &Map<String, Value>) {
     req.insert("sandbox".into(), optional_trimmed(args, "sandbox"));
     req.insert(
         "sandbox_permissions".into(),
         optional_trimmed(args, "sandbox_permissions"),
     );
+}
+
+/// The keys `shell_command` and `exec_command` end with: sandbox fields, the parsed intent, its
+/// risk and the justification.
+fn insert_shell_string_tail(
+    req: &mut Map<String, Value>,
+    args: &Map<String, Value>,
+    intent: &ShellIntent,
+) {
+    insert_sandbox_fields(req, args);
     req.insert("intent".into(), intent.to_json());
     req.insert("risk".into(), intent.risk().to_json());
-    insert_justification(&mut req, args);
-    req
+    insert_justification(req, args);
 }
 
 fn write_stdin_request(args: &Map<String, Value>) -> Map<String, Value> {
