@@ -37,12 +37,17 @@ use crate::text::python_strip;
 pub struct SkillActionIntent {
     /// The skill directory, resolved (`str(Path(skill.path).parent.resolve())`).
     pub bundle_root: Option<String>,
-    /// Only for bundle-backed skills.
+    /// Only for bundle-backed skills (always `None` from [`crate::agent::tools`]: only
+    /// filesystem bundles exist there).
     pub bundle_sha256: Option<String>,
+    /// The action's argv with bundle script paths made absolute (as declared when a path check
+    /// fails, `[]` when the action cannot be read).
     pub argv: Vec<String>,
     pub timeout_ms: Option<i64>,
-    /// Sorted here; any order will do.
+    /// Names of the action's `env`; sorted when the request is built, any order will do.
     pub env_keys: Vec<String>,
+    /// `not_a_single_full_token`, `argv_path_escape`, `argv_path_invalid`, or a resolution
+    /// error as `CODE: message`.
     pub resolve_error: Option<String>,
 }
 

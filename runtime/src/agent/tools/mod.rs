@@ -24,10 +24,12 @@ mod shell;
 mod skill_tools;
 mod view_image;
 
+/// What a `skill_exec` call would run (one type, shared with the safety gate that judges it).
+pub use crate::agent::safety::SkillActionIntent;
 pub(crate) use paths::resolve_real;
 pub(crate) use python_repr::os_error_text;
 pub use registry::{builtin_specs, category, execute};
-pub use skill_tools::{SkillActionIntent, resolve_skill_action};
+pub use skill_tools::resolve_skill_action;
 
 use std::collections::HashMap;
 use std::path::PathBuf;

@@ -15,6 +15,7 @@ use serde_json::{Map, Value, json};
 use super::python_repr::float_repr;
 use super::shell::{self, ShellRequest};
 use super::{ToolContext, ToolResult, paths};
+use crate::agent::safety::SkillActionIntent;
 use crate::index::IndexedSkill;
 use crate::mentions::Mention;
 use crate::skill::SkillDocument;
@@ -56,24 +57,6 @@ impl std::fmt::Display for FrameworkError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}: {}", self.code, self.message)
     }
-}
-
-/// What a `skill_exec` call would run, for its approval request (spec §4.6). Resolution
-/// failures do not fail the request: they land in `resolve_error`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct SkillActionIntent {
-    pub bundle_root: Option<String>,
-    /// Always `None` here: only filesystem bundles exist (Redis-backed bundles carry one).
-    pub bundle_sha256: Option<String>,
-    /// The action's argv with bundle script paths made absolute (as given when a path check
-    /// fails, `[]` when the action cannot be read).
-    pub argv: Vec<String>,
-    pub timeout_ms: Option<i64>,
-    /// Sorted names of the action's `env`.
-    pub env_keys: Vec<String>,
-    /// `not_a_single_full_token`, `argv_path_escape`, `argv_path_invalid`, or a resolution
-    /// error as `CODE: message`.
-    pub resolve_error: Option<String>,
 }
 
 /// Resolves `skill_mention` / `action_id` (both trimmed here) the way the reference's
