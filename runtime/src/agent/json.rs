@@ -183,12 +183,16 @@ pub fn python_float_repr(f: f64) -> String {
 pub fn python_str(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
-        other => {
-            let mut out = String::new();
-            write_repr(&mut out, other);
-            out
-        }
+        other => python_repr(other),
     }
+}
+
+/// Python's `repr()` of the object `json.loads` would build (`None`, `True`, `'text'`,
+/// `[1, 2.5]`, `{'k': 'v'}`), as the reference's messages print values.
+pub(crate) fn python_repr(value: &Value) -> String {
+    let mut out = String::new();
+    write_repr(&mut out, value);
+    out
 }
 
 fn write_repr(out: &mut String, value: &Value) {
@@ -223,8 +227,14 @@ fn write_repr(out: &mut String, value: &Value) {
     }
 }
 
-/// Python's `repr(str)`: single quotes unless the text has `'` and no `"`; non-printable
-/// characters escaped as `\xhh`, `\uhhhh` or `\Uhhhhhhhh`.
+/// Python's `repr(str)`: single quotes unless the text has `'` and no `"`; characters Python
+/// does not print escaped as `\xhh`, `\uhhhh` or `\Uhhhhhhhh`.
+pub(crate) fn python_str_repr(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    write_str_repr(&mut out, s);
+    out
+}
+
 fn write_str_repr(out: &mut String, s: &str) {
     let quote = if s.contains('\'') && !s.contains('"') {
         '"'
@@ -233,63 +243,48 @@ fn write_str_repr(out: &mut String, s: &str) {
     };
     out.push(quote);
     for c in s.chars() {
-        let code = c as u32;
         match c {
-            c if c == quote || c == '\\' => {
-                out.push('\\');
-                out.push(c);
-            }
+            '\\' => out.push_str("\\\\"),
             '\t' => out.push_str("\\t"),
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
-            _ if code < 0x20 || code == 0x7f => out.push_str(&format!("\\x{code:02x}")),
-            c if code < 0x7f || is_python_printable(c) => out.push(c),
-            _ if code <= 0xff => out.push_str(&format!("\\x{code:02x}")),
-            _ if code <= 0xffff => out.push_str(&format!("\\u{code:04x}")),
-            _ => out.push_str(&format!("\\U{code:08x}")),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if !is_python_printable(c) => {
+                let n = c as u32;
+                if n < 0x100 {
+                    out.push_str(&format!("\\x{n:02x}"));
+                } else if n < 0x10000 {
+                    out.push_str(&format!("\\u{n:04x}"));
+                } else {
+                    out.push_str(&format!("\\U{n:08x}"));
+                }
+            }
+            c => out.push(c),
         }
     }
     out.push(quote);
 }
 
-/// Non-ASCII code points Python 3.11 (Unicode 14) does not print in `repr`: categories Cc, Cf,
-/// Co, Cs, Zl, Zp and Zs except the space. Unassigned code points (Cn), which Python escapes
-/// too, are printed as they are here: the table would need ~700 ranges for a display-only text.
-const NON_PRINTABLE: &[(u32, u32)] = &[
-    (0x80, 0xA0),
-    (0xAD, 0xAD),
-    (0x600, 0x605),
-    (0x61C, 0x61C),
-    (0x6DD, 0x6DD),
-    (0x70F, 0x70F),
-    (0x890, 0x891),
-    (0x8E2, 0x8E2),
-    (0x1680, 0x1680),
-    (0x180E, 0x180E),
-    (0x2000, 0x200F),
-    (0x2028, 0x202F),
-    (0x205F, 0x2064),
-    (0x2066, 0x206F),
-    (0x3000, 0x3000),
-    (0xD800, 0xF8FF),
-    (0xFEFF, 0xFEFF),
-    (0xFFF9, 0xFFFB),
-    (0x110BD, 0x110BD),
-    (0x110CD, 0x110CD),
-    (0x13430, 0x13438),
-    (0x1BCA0, 0x1BCA3),
-    (0x1D173, 0x1D17A),
-    (0xE0001, 0xE0001),
-    (0xE0020, 0xE007F),
-    (0xF0000, 0xFFFFD),
-    (0x100000, 0x10FFFD),
-];
-
+/// Python's `str.isprintable()` for one character (Unicode 14, Python 3.11): false for the
+/// categories Cc, Cf, Co, Cs, Zl, Zp, Zs except the space, and for noncharacters. Other
+/// unassigned code points (Cn), which Python escapes too, are printed as they are: the table
+/// would need ~700 ranges for display-only text.
 fn is_python_printable(c: char) -> bool {
-    let code = c as u32;
-    !NON_PRINTABLE
-        .iter()
-        .any(|&(lo, hi)| (lo..=hi).contains(&code))
+    let n = c as u32;
+    let non_printable = matches!(n,
+        0x00..=0x1f | 0x7f..=0xa0 | 0xad
+        | 0x600..=0x605 | 0x61c | 0x6dd | 0x70f | 0x890..=0x891 | 0x8e2
+        | 0x1680 | 0x180e
+        | 0x2000..=0x200f | 0x2028..=0x202f | 0x205f..=0x2064 | 0x2066..=0x206f
+        | 0x3000 | 0xd800..=0xf8ff | 0xfeff | 0xfff9..=0xfffb
+        | 0x110bd | 0x110cd | 0x13430..=0x1343f | 0x1bca0..=0x1bca3 | 0x1d173..=0x1d17a
+        | 0xe0001 | 0xe0020..=0xe007f | 0xf0000..=0x10ffff)
+        || (n & 0xfffe) == 0xfffe
+        || (0xfdd0..=0xfdef).contains(&n);
+    !non_printable
 }
 
 #[cfg(test)]
@@ -362,6 +357,15 @@ mod tests {
         assert_eq!(
             python_str(&json!(["it's", "x\n", {"k": [1, false]}, "\u{85}é"])),
             r#"["it's", 'x\n', {'k': [1, False]}, '\x85é']"#
+        );
+    }
+
+    #[test]
+    fn python_str_escapes_noncharacters_like_python() {
+        // Checked against CPython 3.11: `repr(['\ufdd0\U00013439\U0010fffeé'])`.
+        assert_eq!(
+            python_str(&json!(["\u{fdd0}\u{13439}\u{10fffe}é"])),
+            r"['\ufdd0\U00013439\U0010fffeé']"
         );
     }
 }

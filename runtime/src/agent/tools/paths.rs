@@ -66,7 +66,7 @@ fn join_resolved(out: &mut PathBuf, rest: &Path, links: &mut usize) -> Result<()
                         if *links > MAX_LINKS {
                             return Err(format!(
                                 "Symlink loop from {}",
-                                super::python_repr::str_repr(&candidate.to_string_lossy())
+                                crate::agent::json::python_str_repr(&candidate.to_string_lossy())
                             ));
                         }
                         let target = std::fs::read_link(&candidate).map_err(|e| e.to_string())?;

@@ -3,49 +3,7 @@
 
 use serde_json::Value;
 
-/// `repr(value)` of the Python object `json.loads` would build.
-pub(crate) fn repr(value: &Value) -> String {
-    let mut out = String::new();
-    write_repr(value, &mut out);
-    out
-}
-
-fn write_repr(value: &Value, out: &mut String) {
-    match value {
-        Value::Null => out.push_str("None"),
-        Value::Bool(true) => out.push_str("True"),
-        Value::Bool(false) => out.push_str("False"),
-        Value::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
-            (Some(i), _, _) => out.push_str(&i.to_string()),
-            (None, Some(u), _) => out.push_str(&u.to_string()),
-            (_, _, Some(f)) => out.push_str(&float_repr(f)),
-            _ => out.push_str(&n.to_string()),
-        },
-        Value::String(s) => out.push_str(&str_repr(s)),
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                write_repr(item, out);
-            }
-            out.push(']');
-        }
-        Value::Object(map) => {
-            out.push('{');
-            for (i, (k, v)) in map.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                out.push_str(&str_repr(k));
-                out.push_str(": ");
-                write_repr(v, out);
-            }
-            out.push('}');
-        }
-    }
-}
+use crate::agent::json::{python_float_repr, python_repr as repr, python_str_repr as str_repr};
 
 /// The Python type name of a JSON value (`type(v).__name__`).
 pub(crate) fn type_name(value: &Value) -> &'static str {
@@ -60,8 +18,8 @@ pub(crate) fn type_name(value: &Value) -> &'static str {
     }
 }
 
-/// `repr(float)`: the shortest round-tripping digits, in exponent form when the decimal exponent
-/// is below -4 or at least 16 (`1e+16`, `1e-05`), else positional with at least one decimal.
+/// `repr(float)`: `nan`, `inf`, `-inf` for non-finite values, otherwise the JSON writer's form
+/// (`1e+16`, `1e-05`, `5.0`), which is the same.
 pub(crate) fn float_repr(f: f64) -> String {
     if f.is_nan() {
         return "nan".into();
@@ -69,74 +27,7 @@ pub(crate) fn float_repr(f: f64) -> String {
     if f.is_infinite() {
         return if f > 0.0 { "inf".into() } else { "-inf".into() };
     }
-    let sci = format!("{f:e}");
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    if !(-4..16).contains(&exp) {
-        let sign = if exp < 0 { '-' } else { '+' };
-        return format!("{mantissa}e{sign}{:02}", exp.unsigned_abs());
-    }
-    let plain = format!("{f}");
-    if plain.contains('.') {
-        plain
-    } else {
-        format!("{plain}.0")
-    }
-}
-
-/// `repr(str)`: single quotes unless the text has `'` and no `"`; non-printable characters
-/// escaped as `\xNN`, `\uNNNN` or `\UNNNNNNNN`.
-pub(crate) fn str_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if !is_printable(c) => {
-                let n = c as u32;
-                if n < 0x100 {
-                    out.push_str(&format!("\\x{n:02x}"));
-                } else if n < 0x10000 {
-                    out.push_str(&format!("\\u{n:04x}"));
-                } else {
-                    out.push_str(&format!("\\U{n:08x}"));
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
-}
-
-/// Python's `str.isprintable()` for one character: false for control, format, separator
-/// (except the space), private-use and noncharacter code points. Unassigned code points, which
-/// Python also escapes, are not tracked (that would need the Unicode database).
-fn is_printable(c: char) -> bool {
-    let n = c as u32;
-    let non_printable = matches!(n,
-        0x00..=0x1f | 0x7f..=0xa0 | 0xad
-        | 0x600..=0x605 | 0x61c | 0x6dd | 0x70f | 0x890..=0x891 | 0x8e2
-        | 0x1680 | 0x180e
-        | 0x2000..=0x200f | 0x2028..=0x202f | 0x205f..=0x2064 | 0x2066..=0x206f
-        | 0x3000 | 0xd800..=0xf8ff | 0xfeff | 0xfff9..=0xfffb
-        | 0x110bd | 0x110cd | 0x13430..=0x1343f | 0x1bca0..=0x1bca3 | 0x1d173..=0x1d17a
-        | 0xe0001 | 0xe0020..=0xe007f | 0xf0000..=0x10ffff)
-        || (n & 0xfffe) == 0xfffe
-        || (0xfdd0..=0xfdef).contains(&n);
-    !non_printable
+    python_float_repr(f)
 }
 
 /// Python's `str(OSError)` for an error about `path`: `[Errno 2] No such file or directory:
