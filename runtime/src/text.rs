@@ -173,6 +173,30 @@ pub fn python_strip(s: &str) -> &str {
     s.trim_matches(is_python_space)
 }
 
+/// Python's `int(s)` for a decimal literal without surrounding blanks (strip first): an
+/// optional sign, then ASCII digits with single `_` between them. `None` where `int()` raises;
+/// values beyond `i128` saturate.
+pub fn parse_python_int(s: &str) -> Option<i128> {
+    let (negative, digits) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let bytes = digits.as_bytes();
+    let well_formed = bytes.first().is_some_and(u8::is_ascii_digit)
+        && bytes.last().is_some_and(u8::is_ascii_digit)
+        && bytes.iter().all(|b| b.is_ascii_digit() || *b == b'_')
+        && !digits.contains("__");
+    if !well_formed {
+        return None;
+    }
+    let mut n: i128 = 0;
+    for d in bytes.iter().filter(|b| b.is_ascii_digit()) {
+        n = n.saturating_mul(10).saturating_add(i128::from(d - b'0'));
+    }
+    Some(if negative { -n } else { n })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,6 +233,16 @@ mod tests {
         assert_eq!(idx.offset_of_utf16(text, 0, 4), y);
         assert_eq!(idx.offset_of_utf16(text, 0, 99), text.len());
         assert_eq!(idx.offset_of_utf16(text, 9, 0), text.len());
+    }
+
+    #[test]
+    fn parse_python_int_accepts_what_int_accepts() {
+        assert_eq!(parse_python_int("+1_000"), Some(1000));
+        assert_eq!(parse_python_int("-0"), Some(0));
+        assert_eq!(parse_python_int("9".repeat(60).as_str()), Some(i128::MAX));
+        for bad in ["", "-", "_1", "1_", "1__0", "1.0", " 1", "0x1", "١"] {
+            assert_eq!(parse_python_int(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

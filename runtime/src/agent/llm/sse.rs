@@ -17,6 +17,7 @@ use std::collections::HashMap;
 use serde_json::{Map, Value};
 
 use super::{ChatStreamEvent, LlmError, ToolCall, Usage};
+use crate::text::{parse_python_int, python_strip};
 
 /// The `provider` the parser stamps on `completed`.
 pub const PROVIDER: &str = "openai";
@@ -88,12 +89,7 @@ impl SseLineSplitter {
 
 /// The payload of a `data:` line, trimmed; `None` for every other line.
 pub fn data_payload(line: &str) -> Option<&str> {
-    line.strip_prefix("data:").map(trim_python_whitespace)
-}
-
-/// Python's `str.strip()`: Unicode whitespace plus the ASCII separators U+001C–U+001F.
-fn trim_python_whitespace(s: &str) -> &str {
-    s.trim_matches(|c: char| c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c))
+    line.strip_prefix("data:").map(python_strip)
 }
 
 /// Accumulated fragments of one tool call.
@@ -140,7 +136,7 @@ impl ChatSseParser {
         if self.completed {
             return Ok(Vec::new());
         }
-        let data = trim_python_whitespace(data);
+        let data = python_strip(data);
         if data.is_empty() {
             return Ok(Vec::new());
         }
@@ -374,36 +370,10 @@ fn token_count(value: &Value) -> Option<u64> {
             }
         },
         Value::Bool(b) => i128::from(*b),
-        Value::String(s) => parse_python_int(s)?,
+        Value::String(s) => parse_python_int(python_strip(s))?,
         _ => return None,
     };
     Some(u64::try_from(n.max(0)).unwrap_or(u64::MAX))
-}
-
-/// `int("…")` for decimal strings: surrounding whitespace, an optional sign, digits with single
-/// underscores between them.
-fn parse_python_int(s: &str) -> Option<i128> {
-    let s = trim_python_whitespace(s);
-    let (negative, digits) = match s.as_bytes().first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
-    if digits.is_empty()
-        || digits.starts_with('_')
-        || digits.ends_with('_')
-        || digits.contains("__")
-        || !digits.chars().all(|c| c.is_ascii_digit() || c == '_')
-    {
-        return None;
-    }
-    let mut n: i128 = 0;
-    for c in digits.chars().filter(char::is_ascii_digit) {
-        n = n
-            .saturating_mul(10)
-            .saturating_add(i128::from(c as u8 - b'0'));
-    }
-    Some(if negative { -n } else { n })
 }
 
 /// `usage` in OpenAI names (`prompt_tokens`/`completion_tokens`) or already normalized ones;

@@ -9,7 +9,7 @@
 use serde_json::{Map, Value};
 
 use super::python_repr::{pydantic_input_repr, type_name};
-use crate::text::python_strip;
+use crate::text::{parse_python_int, python_strip};
 
 /// The pydantic version whose documentation links the messages carry.
 const PYDANTIC_DOCS: &str = "https://errors.pydantic.dev/2.14/v/";
@@ -361,22 +361,8 @@ fn parse_int_str(s: &str) -> Result<i64, Failure> {
         Some(_) => return Err(INT_PARSING),
         None => s,
     };
-    let (neg, digits) = match s.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, s.strip_prefix('+').unwrap_or(s)),
-    };
-    let bytes = digits.as_bytes();
-    let well_formed = !bytes.is_empty()
-        && bytes[0].is_ascii_digit()
-        && bytes[bytes.len() - 1].is_ascii_digit()
-        && bytes.iter().all(|b| b.is_ascii_digit() || *b == b'_')
-        && !digits.contains("__");
-    if !well_formed {
-        return Err(INT_PARSING);
-    }
-    let clean: String = digits.chars().filter(|c| *c != '_').collect();
-    let n: i64 = clean.parse().map_err(|_| INT_SIZE)?;
-    Ok(if neg { -n } else { n })
+    let n = parse_python_int(s).ok_or(INT_PARSING)?;
+    i64::try_from(n).map_err(|_| INT_SIZE)
 }
 
 /// Lax boolean coercion: booleans, 0/1 (int or float) and the usual words.

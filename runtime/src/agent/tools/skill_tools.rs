@@ -19,7 +19,7 @@ use crate::agent::safety::SkillActionIntent;
 use crate::index::IndexedSkill;
 use crate::mentions::Mention;
 use crate::skill::SkillDocument;
-use crate::text::python_strip;
+use crate::text::{parse_python_int, python_strip};
 use crate::yaml::{NodeId, NodeKind, ScalarKind, YamlDoc};
 
 /// `skills.references.default_max_bytes` (the reference's default; not configurable here).
@@ -470,24 +470,7 @@ fn python_int(v: &Value) -> Option<i64> {
             let f = n.as_f64()?;
             (f.is_finite() && f.abs() < 9.2e18).then_some(f.trunc() as i64)
         }),
-        Value::String(s) => {
-            let s = python_strip(s);
-            let (neg, digits) = match s.strip_prefix('-') {
-                Some(r) => (true, r),
-                None => (false, s.strip_prefix('+').unwrap_or(s)),
-            };
-            let b = digits.as_bytes();
-            let ok = !b.is_empty()
-                && b[0].is_ascii_digit()
-                && b[b.len() - 1].is_ascii_digit()
-                && b.iter().all(|c| c.is_ascii_digit() || *c == b'_')
-                && !digits.contains("__");
-            if !ok {
-                return None;
-            }
-            let n: i64 = digits.replace('_', "").parse().ok()?;
-            Some(if neg { -n } else { n })
-        }
+        Value::String(s) => parse_python_int(python_strip(s)).and_then(|n| i64::try_from(n).ok()),
         _ => None,
     }
 }
