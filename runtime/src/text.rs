@@ -173,6 +173,45 @@ pub fn python_strip(s: &str) -> &str {
     s.trim_matches(is_python_space)
 }
 
+/// The characters Python's `str.splitlines()` breaks at (`\r\n` is one break).
+fn is_python_line_break(c: char) -> bool {
+    matches!(
+        c,
+        '\n' | '\r'
+            | '\u{0b}'
+            | '\u{0c}'
+            | '\u{1c}'
+            | '\u{1d}'
+            | '\u{1e}'
+            | '\u{85}'
+            | '\u{2028}'
+            | '\u{2029}'
+    )
+}
+
+/// Python's `str.splitlines()` (no line ends kept).
+pub fn python_splitlines(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if !is_python_line_break(c) {
+            continue;
+        }
+        out.push(&text[start..i]);
+        let mut next = i + c.len_utf8();
+        if c == '\r' && chars.peek().map(|&(_, n)| n) == Some('\n') {
+            chars.next();
+            next += 1;
+        }
+        start = next;
+    }
+    if start < text.len() {
+        out.push(&text[start..]);
+    }
+    out
+}
+
 /// Python's `int(s)` for a decimal literal without surrounding blanks (strip first): an
 /// optional sign, then ASCII digits with single `_` between them. `None` where `int()` raises;
 /// values beyond `i128` saturate.
@@ -243,6 +282,16 @@ mod tests {
         for bad in ["", "-", "_1", "1_", "1__0", "1.0", " 1", "0x1", "١"] {
             assert_eq!(parse_python_int(bad), None, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn splitlines_matches_python() {
+        assert_eq!(
+            python_splitlines("a\nb\r\nc\rd\u{0b}e\u{2028}f\n"),
+            ["a", "b", "c", "d", "e", "f"]
+        );
+        assert_eq!(python_splitlines(""), Vec::<&str>::new());
+        assert_eq!(python_splitlines("\n\n"), ["", ""]);
     }
 
     #[test]

@@ -16,7 +16,7 @@ use super::intent::{ShellIntent, parse_shell_intent};
 use super::redact::{Redactor, redact_event_arguments};
 use crate::agent::json::{PyDumps, canonical_json, py_dumps, python_str};
 use crate::agent::tools::GateCategory;
-use crate::text::python_strip;
+use crate::text::{python_splitlines, python_strip};
 
 /// What a `skill_exec` call would run, resolved by the caller from the skill index the way the
 /// reference's `SkillExecDescriptor._resolve_action_intent` does (it is ignored unless the
@@ -407,7 +407,7 @@ fn patch_file_paths(text: &str) -> Vec<String> {
     const FILE_PREFIXES: [&str; 3] = ["*** Add File: ", "*** Update File: ", "*** Delete File: "];
     const MOVE_PREFIX: &str = "*** Move to: ";
     let mut out = Vec::new();
-    for line in text.split(is_python_line_break) {
+    for line in python_splitlines(text) {
         let line = python_strip(line);
         for prefix in FILE_PREFIXES {
             if let Some(path) = line.strip_prefix(prefix) {
@@ -419,23 +419,6 @@ fn patch_file_paths(text: &str) -> Vec<String> {
         }
     }
     out
-}
-
-/// The characters `str.splitlines()` breaks at (`\r\n` counts as two breaks here, which only adds
-/// an empty line).
-fn is_python_line_break(c: char) -> bool {
-    matches!(
-        c,
-        '\n' | '\r'
-            | '\u{b}'
-            | '\u{c}'
-            | '\u{1c}'
-            | '\u{1d}'
-            | '\u{1e}'
-            | '\u{85}'
-            | '\u{2028}'
-            | '\u{2029}'
-    )
 }
 
 fn skill_exec_request(

@@ -20,9 +20,8 @@ use serde_json::{Map, Value, json};
 
 use super::args::{self, Field, Model, STR};
 use super::files::write_atomic;
-use super::read_file::python_splitlines;
 use super::{ToolContext, ToolResult, os_error_text, paths};
-use crate::text::python_strip;
+use crate::text::{python_splitlines, python_strip};
 
 static APPLY_PATCH_ARGS: Model = Model {
     name: "_ApplyPatchArgs",

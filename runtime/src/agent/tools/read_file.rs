@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 
 use super::args::{self, Field, Model, STR, Ty};
 use super::{ToolContext, ToolResult, os_error_text, paths};
-use crate::text::python_strip;
+use crate::text::{python_splitlines, python_strip};
 
 const MAX_LINE_CHARS: usize = 500;
 
@@ -202,41 +202,6 @@ pub(crate) fn read_file(args: &Map<String, Value>, ctx: &ToolContext) -> ToolRes
     }
 }
 
-/// Python's `str.splitlines()` (no line ends kept).
-pub(crate) fn python_splitlines(text: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    let mut chars = text.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        let is_break = matches!(
-            c,
-            '\n' | '\r'
-                | '\u{0b}'
-                | '\u{0c}'
-                | '\u{1c}'
-                | '\u{1d}'
-                | '\u{1e}'
-                | '\u{85}'
-                | '\u{2028}'
-                | '\u{2029}'
-        );
-        if !is_break {
-            continue;
-        }
-        out.push(&text[start..i]);
-        let mut next = i + c.len_utf8();
-        if c == '\r' && chars.peek().map(|&(_, n)| n) == Some('\n') {
-            chars.next();
-            next += 1;
-        }
-        start = next;
-    }
-    if start < text.len() {
-        out.push(&text[start..]);
-    }
-    out
-}
-
 fn clip(line: &str) -> String {
     match line.char_indices().nth(MAX_LINE_CHARS) {
         Some((cut, _)) => format!("{}...", &line[..cut]),
@@ -346,16 +311,6 @@ fn select_block(lines: &[&str], anchor: usize, ind: &Indentation) -> Option<(usi
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn splitlines_matches_python() {
-        assert_eq!(
-            python_splitlines("a\nb\r\nc\rd\u{0b}e\u{2028}f\n"),
-            ["a", "b", "c", "d", "e", "f"]
-        );
-        assert_eq!(python_splitlines(""), Vec::<&str>::new());
-        assert_eq!(python_splitlines("\n\n"), ["", ""]);
-    }
 
     #[test]
     fn long_lines_are_clipped_by_characters() {
