@@ -10,6 +10,7 @@ use super::{GateCategory, ToolContext, ToolInvocation, ToolResult};
 use super::{apply_patch, files, grep_files, human, list_dir, plan, read_file, shell};
 use super::{skill_tools, view_image};
 use crate::agent::llm::ToolSpec;
+use crate::agent::safety::Redactor;
 
 /// The reference's `ToolSpec`s (`name`, `description`, `parameters`), generated from
 /// skills-runtime-sdk 0.1.12 and filtered to the tools this module implements.
@@ -52,7 +53,7 @@ pub fn category(tool: &str) -> Option<GateCategory> {
 /// string of the result. Never panics on any argument object.
 pub async fn execute(inv: ToolInvocation<'_>, ctx: &ToolContext) -> ToolResult {
     let result = dispatch(&inv, ctx).await;
-    redact(result, &secret_values(ctx))
+    redact(result, &redactor(ctx))
 }
 
 async fn dispatch(inv: &ToolInvocation<'_>, ctx: &ToolContext) -> ToolResult {
@@ -102,43 +103,24 @@ async fn blocking(
     result
 }
 
-/// Values of the run's env store worth redacting (trimmed, at least 4 characters).
-fn secret_values(ctx: &ToolContext) -> Vec<String> {
-    let Ok(store) = ctx.env_store.lock() else {
-        return Vec::new();
-    };
-    store
-        .values()
-        .map(|v| crate::text::python_strip(v).to_owned())
-        .filter(|v| v.chars().count() >= 4)
-        .collect()
+/// The run's secrets: env store values of 4+ characters once trimmed (spec §6.5).
+fn redactor(ctx: &ToolContext) -> Redactor {
+    match ctx.env_store.lock() {
+        Ok(store) => Redactor::new(store.values()),
+        Err(_) => Redactor::default(),
+    }
 }
 
-fn redact(mut result: ToolResult, secrets: &[String]) -> ToolResult {
-    if secrets.is_empty() {
+fn redact(mut result: ToolResult, redactor: &Redactor) -> ToolResult {
+    if redactor.is_empty() {
         return result;
     }
-    result.stdout = redact_text(&result.stdout, secrets);
-    result.stderr = redact_text(&result.stderr, secrets);
+    result.stdout = redactor.redact_str(&result.stdout).into_owned();
+    result.stderr = redactor.redact_str(&result.stderr).into_owned();
     if let Some(data) = result.data.as_mut() {
-        redact_value(data, secrets);
+        *data = redactor.redact_value(data);
     }
     result
-}
-
-fn redact_text(text: &str, secrets: &[String]) -> String {
-    secrets.iter().fold(text.to_owned(), |acc, s| {
-        acc.replace(s.as_str(), "<redacted>")
-    })
-}
-
-fn redact_value(value: &mut Value, secrets: &[String]) {
-    match value {
-        Value::String(s) => *s = redact_text(s, secrets),
-        Value::Array(items) => items.iter_mut().for_each(|v| redact_value(v, secrets)),
-        Value::Object(map) => map.values_mut().for_each(|v| redact_value(v, secrets)),
-        _ => {}
-    }
 }
 
 #[cfg(test)]
@@ -196,7 +178,7 @@ mod tests {
             data: Some(json!({"a": ["abcd1234"]})),
             ..ToolResult::default()
         };
-        let r = redact(r, &["abcd1234".into()]);
+        let r = redact(r, &Redactor::new(["abcd1234"]));
         assert_eq!(r.stdout, "token=<redacted> x=abc");
         assert_eq!(r.data.unwrap(), json!({"a": ["<redacted>"]}));
     }
