@@ -428,41 +428,10 @@ fn render(model: &str, issues: &[Issue]) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::plan::UPDATE_PLAN_ARGS as PLAN;
+    use super::super::shell::SHELL_EXEC_ARGS as EXEC;
     use super::*;
     use serde_json::json;
-
-    static STEP: Model = Model {
-        name: "_PlanStep",
-        fields: &[
-            Field::required("step", NON_EMPTY_STR),
-            Field::required(
-                "status",
-                Ty::Literal(&["pending", "in_progress", "completed"]),
-            ),
-        ],
-    };
-    static PLAN: Model = Model {
-        name: "_UpdatePlanArgs",
-        fields: &[
-            Field::required(
-                "plan",
-                Ty::List {
-                    item: &Ty::Model(&STEP),
-                    min_len: 1,
-                },
-            ),
-            Field::optional("explanation", STR),
-        ],
-    };
-    static EXEC: Model = Model {
-        name: "_ShellExecArgs",
-        fields: &[
-            Field::required("argv", NON_EMPTY_STR_LIST),
-            Field::optional("env", Ty::StrMap),
-            Field::optional("timeout_ms", POSITIVE_INT),
-            Field::defaulted("tty", Ty::Bool),
-        ],
-    };
 
     fn err(model: &Model, args: Value) -> String {
         validate(model, args.as_object().unwrap()).unwrap_err()

@@ -17,7 +17,7 @@ static PLAN_STEP: Model = Model {
     ],
 };
 
-static UPDATE_PLAN_ARGS: Model = Model {
+pub(super) static UPDATE_PLAN_ARGS: Model = Model {
     name: "_UpdatePlanArgs",
     fields: &[
         Field::required(

@@ -12,7 +12,7 @@ use super::{ToolContext, ToolResult, paths};
 use crate::agent::exec::{self, CommandSpec, DEFAULT_TIMEOUT_MS};
 use crate::agent::sandbox::{self, NO_ADAPTER_MESSAGE, SandboxAdapter, SandboxEvidence};
 
-static SHELL_EXEC_ARGS: Model = Model {
+pub(super) static SHELL_EXEC_ARGS: Model = Model {
     name: "_ShellExecArgs",
     fields: &[
         Field::required("argv", NON_EMPTY_STR_LIST),
