@@ -371,7 +371,7 @@ fn namespace_actions(
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{ONE_SPACE, TestWorkspace};
+    use super::super::test_support::TestWorkspace;
     use super::*;
 
     fn actions_for(t: &TestWorkspace, rel: &str, code: &str) -> Vec<CodeAction> {
@@ -393,8 +393,7 @@ mod tests {
 
     #[test]
     fn unknown_skill_offers_candidates_creation_and_silencing() {
-        let t = TestWorkspace::new();
-        t.file("config/runtime.yaml", ONE_SPACE);
+        let t = TestWorkspace::one_space();
         t.skill("skills/article-writer", "article-writer", "W.");
         t.skill("skills/article-reader", "article-reader", "R.");
         t.file("notes.md", "ü use $[acme:docs].artcle-writer\n");
@@ -440,8 +439,7 @@ mod tests {
 
     #[test]
     fn frontmatter_repairs_from_the_rules() {
-        let t = TestWorkspace::new();
-        t.file("config/runtime.yaml", ONE_SPACE);
+        let t = TestWorkspace::one_space();
         t.file(
             "skills/colon/SKILL.md",
             "---\nname: colon\ndescription: Use it: when asked\n---\n",
@@ -469,8 +467,7 @@ mod tests {
 
     #[test]
     fn silencing_extends_an_existing_settings_file() {
-        let t = TestWorkspace::new();
-        t.file("config/runtime.yaml", ONE_SPACE);
+        let t = TestWorkspace::one_space();
         t.file(
             "skills-lsp.toml",
             "[per-file-ignores]\n\"notes.md\" = [\"SK303\"]\n",
@@ -489,8 +486,7 @@ mod tests {
 
     #[test]
     fn near_misses_are_repaired_toward_existing_skills() {
-        let t = TestWorkspace::new();
-        t.file("config/runtime.yaml", ONE_SPACE);
+        let t = TestWorkspace::one_space();
         t.skill("skills/writer", "writer", "W.");
         t.file("notes.md", "é $[Acme:Docs].Writr and $[a:docs].writer\n");
         let a = actions_for(&t, "notes.md", "SK303");
@@ -509,8 +505,7 @@ mod tests {
 
     #[test]
     fn rule_fixes_become_preferred_quick_fixes() {
-        let t = TestWorkspace::new();
-        t.file("config/runtime.yaml", ONE_SPACE);
+        let t = TestWorkspace::one_space();
         t.file(
             "skills/x/SKILL.md",
             "---\r\nname: yes\r\ndescription: d\r\n---\r\n",

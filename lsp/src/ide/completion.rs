@@ -903,8 +903,7 @@ mod tests {
 
     #[test]
     fn long_lists_are_cut_and_marked_incomplete() {
-        let t = TestWorkspace::new();
-        t.file("config/runtime.yaml", super::super::test_support::ONE_SPACE);
+        let t = TestWorkspace::one_space();
         for i in 0..(LIMIT + 5) {
             t.skill(&format!("skills/s{i:03}"), &format!("s{i:03}"), "S.");
         }

@@ -313,7 +313,7 @@ fn source_hover(ws: &Workspace, id: &str, range: TextRange) -> Option<Hover> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{ONE_SPACE, TestWorkspace, at_bar};
+    use super::super::test_support::{TestWorkspace, at_bar};
     use super::*;
 
     fn hover_at(t: &TestWorkspace, rel: &str, with_bar: &str) -> Option<Hover> {
@@ -324,8 +324,7 @@ mod tests {
 
     #[test]
     fn a_resolved_mention_shows_the_skill() {
-        let t = TestWorkspace::new();
-        t.file("config/runtime.yaml", ONE_SPACE);
+        let t = TestWorkspace::one_space();
         t.skill("skills/writer", "writer", "Writes articles.");
         let h = hover_at(&t, "notes.md", "日本 $[acme:docs].wr|iter").unwrap();
         assert_eq!(h.range, TextRange::new(7, 26));
@@ -336,8 +335,7 @@ mod tests {
 
     #[test]
     fn an_unresolved_mention_says_why() {
-        let t = TestWorkspace::new();
-        t.file("config/runtime.yaml", ONE_SPACE);
+        let t = TestWorkspace::one_space();
         t.skill("skills/writer", "writer", "Writes articles.");
         let h = hover_at(&t, "notes.md", "$[acme:docs].wirter|").unwrap();
         assert!(
@@ -365,8 +363,7 @@ mod tests {
 
     #[test]
     fn keys_explain_what_the_runtime_does() {
-        let t = TestWorkspace::new();
-        t.file("config/runtime.yaml", ONE_SPACE);
+        let t = TestWorkspace::one_space();
         let h = hover_at(
             &t,
             "skills/x/SKILL.md",
@@ -404,8 +401,7 @@ mod tests {
 
     #[test]
     fn near_misses_say_what_the_runtime_reads() {
-        let t = TestWorkspace::new();
-        t.file("config/runtime.yaml", ONE_SPACE);
+        let t = TestWorkspace::one_space();
         let h = hover_at(&t, "notes.md", "$[acme:docs].pyTh|on").unwrap();
         assert!(
             h.markdown.contains("extracts `$[acme:docs].py`"),

@@ -52,13 +52,12 @@ pub fn document_links(_ws: &Workspace, doc: Document) -> Vec<DocumentLink> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{ONE_SPACE, TestWorkspace};
+    use super::super::test_support::TestWorkspace;
     use super::*;
 
     #[test]
     fn only_existing_relative_targets_are_links() {
-        let t = TestWorkspace::new();
-        t.file("config/runtime.yaml", ONE_SPACE);
+        let t = TestWorkspace::one_space();
         t.file("skills/w/references/guide é.md", "# guide");
         let text = "---\nname: w\ndescription: d\n---\nSee [g](references/guide%20é.md#top), [m](references/missing.md), [web](https://x.y) and [up](../w/SKILL.md).\n";
         t.file("skills/w/SKILL.md", text);

@@ -289,8 +289,7 @@ mod tests {
     use super::*;
 
     fn workspace() -> TestWorkspace {
-        let t = TestWorkspace::new();
-        t.file("config/runtime.yaml", ONE_SPACE);
+        let t = TestWorkspace::one_space();
         t.file(
             "skills/writer/SKILL.md",
             "---\nname: writer\ndescription: Writes. See $[acme:docs].writer.\n---\nRead [guide](references/guide.md).\n",

@@ -171,12 +171,11 @@ pub fn rename(
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{ONE_SPACE, TestWorkspace};
+    use super::super::test_support::TestWorkspace;
     use super::*;
 
     fn workspace() -> TestWorkspace {
-        let t = TestWorkspace::new();
-        t.file("config/runtime.yaml", ONE_SPACE);
+        let t = TestWorkspace::one_space();
         t.file(
             "skills/writer/SKILL.md",
             "---\r\nname: writer\r\ndescription: Writes. Pair with $[acme:docs].editor.\r\n---\r\n",
@@ -282,8 +281,7 @@ mod tests {
 
     #[test]
     fn duplicates_are_renamed_one_at_a_time_from_their_name() {
-        let t = TestWorkspace::new();
-        t.file("config/runtime.yaml", ONE_SPACE);
+        let t = TestWorkspace::one_space();
         t.skill("skills/a/writer", "writer", "A.");
         t.skill("skills/b/writer", "writer", "B.");
         t.file("docs/n.md", "$[acme:docs].writer\n");
@@ -302,8 +300,7 @@ mod tests {
 
     #[test]
     fn no_directory_rename_when_the_directory_has_another_name() {
-        let t = TestWorkspace::new();
-        t.file("config/runtime.yaml", ONE_SPACE);
+        let t = TestWorkspace::one_space();
         t.skill("skills/folder", "writer", "W.");
         let ws = t.check();
         let change = rename(&ws, t.doc("n.md", "$[acme:docs].writer"), 15, "author").unwrap();

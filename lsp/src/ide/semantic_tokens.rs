@@ -31,14 +31,13 @@ pub fn semantic_tokens(ws: &Workspace, doc: Document) -> Vec<SemanticToken> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{ONE_SPACE, TestWorkspace};
+    use super::super::test_support::TestWorkspace;
     use super::*;
     use skills_runtime::text::TextRange;
 
     #[test]
     fn mentions_are_marked_resolved_or_not() {
-        let t = TestWorkspace::new();
-        t.file("config/runtime.yaml", ONE_SPACE);
+        let t = TestWorkspace::one_space();
         t.skill("skills/writer", "writer", "Writes.");
         let ws = t.check();
         let text = "é $[acme:docs].writer\r\n$[acme:docs].nope $[other].writer";

@@ -310,8 +310,7 @@ mod tests {
 
     #[test]
     fn workspace_symbols_match_substrings_and_list_rejected_files() {
-        let t = TestWorkspace::new();
-        t.file("config/runtime.yaml", ONE_SPACE);
+        let t = TestWorkspace::one_space();
         t.skill("skills/article-writer", "article-writer", "Writes.");
         t.skill("skills/reviewer", "reviewer", "Reviews.");
         t.file("skills/broken/SKILL.md", "---\nname: writer-two\n---\n");

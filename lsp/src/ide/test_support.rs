@@ -3,36 +3,44 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use skills_lsp_tests::{ONE_SPACE_CONFIG, TempWorkspace};
 use skills_runtime::check::{CheckOptions, Workspace, check_workspace};
 use skills_runtime::config::LoadOptions;
 use skills_runtime::settings::Settings;
 
 use super::Document;
 
+/// A throwaway workspace (the end-to-end harness's [`TempWorkspace`], removed on drop) with
+/// helpers for documents and checks.
 pub(crate) struct TestWorkspace {
     pub root: PathBuf,
+    dir: TempWorkspace,
 }
 
 static NEXT: AtomicUsize = AtomicUsize::new(0);
 
 /// The one-space config most tests use: namespace `acme:docs`, source `fs` at `skills/`.
-pub(crate) const ONE_SPACE: &str = "skills:\n  spaces:\n    - {id: main, namespace: \"acme:docs\", sources: [fs]}\n  sources:\n    - {id: fs, type: filesystem, options: {root: skills}}\n";
+pub(crate) const ONE_SPACE: &str = ONE_SPACE_CONFIG;
 
 impl TestWorkspace {
     pub fn new() -> Self {
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let root = std::env::temp_dir().join(format!("skills-lsp-ide-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&root);
-        std::fs::create_dir_all(&root).expect("create temp workspace");
+        let dir = TempWorkspace::new(&format!("ide-{n}"));
         TestWorkspace {
-            root: root.canonicalize().expect("canonical temp dir"),
+            root: dir.root.clone(),
+            dir,
         }
     }
 
+    /// A workspace whose `config/runtime.yaml` is [`ONE_SPACE`].
+    pub fn one_space() -> Self {
+        let t = Self::new();
+        t.file("config/runtime.yaml", ONE_SPACE);
+        t
+    }
+
     pub fn file(&self, rel: &str, content: impl AsRef<[u8]>) -> &Self {
-        let p = self.root.join(rel);
-        std::fs::create_dir_all(p.parent().expect("parent")).expect("create dirs");
-        std::fs::write(p, content).expect("write file");
+        self.dir.file(rel, content);
         self
     }
 
@@ -75,12 +83,6 @@ impl TestWorkspace {
         let p = self.root.join(rel);
         let text = std::fs::read_to_string(&p).expect("read file");
         (p, text)
-    }
-}
-
-impl Drop for TestWorkspace {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.root);
     }
 }
 
