@@ -571,6 +571,22 @@ async fn background_children_do_not_outlive_a_finished_command() {
 }
 
 #[tokio::test]
+async fn dropping_a_running_call_kills_its_whole_process_group() {
+    let h = harness("dropped");
+    let call = h.call(
+        "shell_exec",
+        json!({"argv": ["sh", "-c", "echo $$ > pgid; sleep 30 & sleep 30"]}),
+    );
+    assert!(
+        tokio::time::timeout(Duration::from_millis(500), call)
+            .await
+            .is_err()
+    );
+    let pgid = std::fs::read_to_string(h.root().join("pgid")).unwrap();
+    assert_eq!(wait_until_group_gone(pgid.trim().parse().unwrap()), 0);
+}
+
+#[tokio::test]
 async fn a_process_holding_the_pipes_does_not_hang_the_call() {
     let h = harness("held-pipe");
     let started = Instant::now();

@@ -9,6 +9,8 @@
 //!   reach of a kill aimed at the command's group);
 //! - once the command itself has exited, whatever it left running (`cmd &`) is terminated the
 //!   same way;
+//! - a caller that stops waiting (drops the future, e.g. a run aborted from outside) does not
+//!   leave the command behind: every group it spread into is killed at once;
 //! - the child's stdin is `/dev/null` (the reference inherits it, which under a language
 //!   server would be the protocol stream).
 
@@ -228,9 +230,13 @@ fn signal_group(pgid: i32, sig: i32) -> bool {
 /// (bubblewrap's `--new-session` puts the sandboxed command in a new session, out of reach of
 /// a kill aimed at the command's group). Descendants are found by scanning `/proc` while the
 /// command runs; elsewhere than Linux only the command's own group is known.
+///
+/// Dropped before [`terminate`](Self::terminate) has finished (the caller gave up on the
+/// command's future), it kills every group it knows at once.
 struct ProcessGroups {
     leader: i32,
     pgids: Vec<i32>,
+    terminated: bool,
 }
 
 impl ProcessGroups {
@@ -238,6 +244,7 @@ impl ProcessGroups {
         ProcessGroups {
             leader,
             pgids: vec![leader],
+            terminated: false,
         }
     }
 
@@ -296,6 +303,16 @@ impl ProcessGroups {
         }
         if let Some(c) = child {
             let _ = c.wait().await;
+        }
+        self.terminated = true;
+    }
+}
+
+impl Drop for ProcessGroups {
+    fn drop(&mut self) {
+        if !self.terminated {
+            self.scan();
+            self.signal(libc::SIGKILL);
         }
     }
 }
