@@ -144,7 +144,7 @@ pub async fn run_command(spec: &CommandSpec<'_>, cancel: &CancelToken) -> Comman
             _ = cancel.cancelled() => break End::Cancelled,
             _ = scan_every.tick() => {
                 if let Some(g) = groups.as_mut() {
-                    g.scan();
+                    g.scan().await;
                 }
             }
         }
@@ -160,7 +160,7 @@ pub async fn run_command(spec: &CommandSpec<'_>, cancel: &CancelToken) -> Comman
         End::Timeout | End::Cancelled => {
             match groups.as_mut() {
                 Some(g) => {
-                    g.scan();
+                    g.scan().await;
                     g.terminate(Some(&mut child)).await;
                 }
                 None => {
@@ -248,32 +248,65 @@ impl ProcessGroups {
         }
     }
 
-    /// Adds the groups of the leader's current descendants.
-    fn scan(&mut self) {
+    /// Adds the groups of the leader's current descendants. The process table is read on the
+    /// blocking pool: with many processes it takes milliseconds, every [`SCAN_INTERVAL`].
+    async fn scan(&mut self) {
         #[cfg(target_os = "linux")]
         {
-            let table = proc_table();
-            let mut frontier = vec![self.leader];
-            let mut seen = std::collections::HashSet::new();
-            while let Some(pid) = frontier.pop() {
-                for p in table.iter().filter(|p| p.ppid == pid) {
-                    if seen.insert(p.pid) {
-                        frontier.push(p.pid);
-                        if !self.pgids.contains(&p.pgrp) {
-                            self.pgids.push(p.pgrp);
-                        }
+            let table = tokio::task::spawn_blocking(proc_table)
+                .await
+                .unwrap_or_default();
+            self.add_descendant_groups(&table);
+        }
+        self.forget_protected_groups();
+    }
+
+    /// [`scan`](Self::scan) for [`Drop`], which cannot wait.
+    fn scan_now(&mut self) {
+        #[cfg(target_os = "linux")]
+        self.add_descendant_groups(&proc_table());
+        self.forget_protected_groups();
+    }
+
+    #[cfg(target_os = "linux")]
+    fn add_descendant_groups(&mut self, table: &[ProcEntry]) {
+        let mut frontier = vec![self.leader];
+        let mut seen = std::collections::HashSet::new();
+        while let Some(pid) = frontier.pop() {
+            for p in table.iter().filter(|p| p.ppid == pid) {
+                if seen.insert(p.pid) {
+                    frontier.push(p.pid);
+                    if !self.pgids.contains(&p.pgrp) {
+                        self.pgids.push(p.pgrp);
                     }
                 }
             }
         }
-        // SAFETY: `getpgrp` cannot fail. Never signal the runtime's own group (a child may
-        // have moved into it), nor init's.
+    }
+
+    /// Never signal the runtime's own group (a child may have moved into it), nor init's.
+    fn forget_protected_groups(&mut self) {
+        // SAFETY: `getpgrp` cannot fail.
         let own = unsafe { libc::getpgrp() };
         self.pgids.retain(|&g| g > 1 && g != own);
     }
 
-    fn alive(&self) -> bool {
-        self.pgids.iter().any(|&g| group_alive(g))
+    /// Whether some process of the groups still runs (zombies waiting for their reaper do not
+    /// count): one read of the process table for all groups, on the blocking pool.
+    async fn alive(&self) -> bool {
+        #[cfg(target_os = "linux")]
+        {
+            let table = tokio::task::spawn_blocking(proc_table)
+                .await
+                .unwrap_or_default();
+            table
+                .iter()
+                .any(|p| !p.gone && self.pgids.contains(&p.pgrp))
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            self.pgids.iter().any(|&g| signal_group(g, 0))
+        }
     }
 
     fn signal(&self, sig: i32) {
@@ -291,10 +324,10 @@ impl ProcessGroups {
         if let Some(c) = child.as_deref_mut() {
             let _ = tokio::time::timeout_at(until, c.wait()).await;
         }
-        while tokio::time::Instant::now() < until && self.alive() {
+        while tokio::time::Instant::now() < until && self.alive().await {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        if self.alive()
+        if self.alive().await
             || child
                 .as_deref_mut()
                 .is_some_and(|c| c.try_wait().ok().flatten().is_none())
@@ -311,21 +344,9 @@ impl ProcessGroups {
 impl Drop for ProcessGroups {
     fn drop(&mut self) {
         if !self.terminated {
-            self.scan();
+            self.scan_now();
             self.signal(libc::SIGKILL);
         }
-    }
-}
-
-/// Whether some process of the group still runs (zombies waiting for their reaper do not count).
-fn group_alive(pgid: i32) -> bool {
-    #[cfg(target_os = "linux")]
-    {
-        live_group_members(pgid) > 0
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        signal_group(pgid, 0)
     }
 }
 
@@ -498,6 +519,30 @@ mod tests {
         assert!(t.truncated);
         t.push(b"0123456");
         assert_eq!(Vec::from(t.buf), b"3456");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn descendant_groups_are_found_through_the_parent_chain() {
+        let entry = |pid, ppid, pgrp| ProcEntry {
+            pid,
+            ppid,
+            pgrp,
+            gone: false,
+        };
+        let table = [
+            entry(100, 1, 100),
+            entry(101, 100, 100),
+            entry(102, 101, 102),
+            entry(103, 102, 103),
+            entry(104, 103, 102),
+            entry(200, 1, 200),
+        ];
+        let mut groups = ProcessGroups::new(100);
+        groups.add_descendant_groups(&table);
+        assert_eq!(groups.pgids, [100, 102, 103]);
+        // Synthetic ids: dropping must not signal them.
+        groups.terminated = true;
     }
 
     #[test]
