@@ -810,6 +810,55 @@ async fn grep_files_lists_matching_files() {
     assert!(r.stderr.starts_with("invalid pattern regex: "));
 }
 
+fn mkfifo(path: &Path) {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reading_tools_refuse_a_fifo_instead_of_blocking_on_it() {
+    let h = harness("fifo");
+    mkfifo(&h.root().join("pipe"));
+    h.write("a.txt", "needle");
+    let call = |name: &'static str, args: Value| {
+        let h = &h;
+        async move {
+            tokio::time::timeout(Duration::from_secs(5), h.call(name, args))
+                .await
+                .unwrap_or_else(|_| panic!("{name} blocked on the FIFO"))
+        }
+    };
+    let not_regular = format!("not a regular file: '{}'", h.root().join("pipe").display());
+    let r = call("file_read", json!({"path": "pipe"})).await;
+    assert_eq!(
+        (r.error_kind.as_deref(), r.stderr.as_str()),
+        (Some("unknown"), not_regular.as_str())
+    );
+    let r = call("read_file", json!({"file_path": "pipe"})).await;
+    assert_eq!(
+        (r.error_kind.as_deref(), r.stderr.as_str()),
+        (Some("unknown"), not_regular.as_str())
+    );
+    let r = call("grep_files", json!({"pattern": "needle"})).await;
+    assert_eq!(r.stdout, format!("{}\n", h.root().join("a.txt").display()));
+}
+
+#[tokio::test]
+async fn view_image_refuses_an_oversized_file_from_its_size_without_reading_it() {
+    let h = harness("huge-image");
+    let file = std::fs::File::create(h.root().join("huge.png")).unwrap();
+    // Sparse: costs nothing on disk, but reading it would take seconds and gigabytes.
+    file.set_len(4 << 30).unwrap();
+    let started = Instant::now();
+    let r = h.call("view_image", json!({"path": "huge.png"})).await;
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert_eq!(r.error_kind.as_deref(), Some("validation"));
+    assert_eq!(r.stderr, "image exceeds max bytes");
+    assert_eq!(r.data.unwrap()["bytes"], json!(4u64 << 30));
+}
+
 #[tokio::test]
 async fn apply_patch_adds_updates_moves_and_deletes() {
     let h = harness("patch");

@@ -11,7 +11,9 @@
 //! The whole patch is first planned against a virtual view of the workspace (each section sees
 //! the effect of the previous ones); only when every section applies are files written, so a
 //! bad hunk or a conflicting target leaves the workspace untouched. Hunks match exact lines,
-//! searched forward from where the previous hunk ended.
+//! searched forward from where the previous hunk ended. Files are read, written, moved and
+//! removed beneath the workspace root ([`confined`]): a directory swapped for a symlink between
+//! the dry run and the writes is not followed.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -19,6 +21,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value, json};
 
 use super::args::{self, Field, Model, STR};
+use super::confined;
 use super::files::write_atomic;
 use super::{ToolContext, ToolResult, os_error_text, paths};
 use crate::text::{python_splitlines, python_strip};
@@ -65,6 +68,10 @@ impl PatchError {
         }
     }
 
+    fn from_failure((e, path): confined::Failure) -> Self {
+        Self::io(&e, &path)
+    }
+
     fn io(e: &std::io::Error, path: &Path) -> Self {
         let msg = os_error_text(e, &paths::display(path));
         match e.kind() {
@@ -77,6 +84,14 @@ impl PatchError {
 
 fn invalid(msg: impl Into<String>) -> PatchError {
     PatchError::Validation(msg.into())
+}
+
+fn not_found(p: &Path) -> PatchError {
+    PatchError::NotFound(format!("file not found: {}", paths::display(p)))
+}
+
+fn is_a_directory(p: &Path) -> PatchError {
+    invalid(format!("path is a directory: {}", paths::display(p)))
 }
 
 pub(crate) fn apply_patch(args: &Map<String, Value>, ctx: &ToolContext) -> ToolResult {
@@ -94,7 +109,7 @@ pub(crate) fn apply_patch(args: &Map<String, Value>, ctx: &ToolContext) -> ToolR
         Ok(p) => p,
         Err(e) => return e.into_result(),
     };
-    if let Err(e) = apply(&ops) {
+    if let Err(e) = apply(&ops, &ctx.workspace_root) {
         return e.into_result();
     }
     let count = |k: &str| changes.iter().filter(|c| c["kind"] == k).count();
@@ -159,23 +174,34 @@ enum PlannedOp {
 }
 
 /// The workspace as the patch sees it while being planned.
-struct VirtualFs {
+struct VirtualFs<'a> {
+    root: &'a Path,
     text: HashMap<PathBuf, String>,
     deleted: HashSet<PathBuf>,
 }
 
-impl VirtualFs {
+impl VirtualFs<'_> {
     fn exists(&self, p: &Path) -> bool {
         !self.deleted.contains(p) && (self.text.contains_key(p) || p.exists())
     }
     fn is_dir(&self, p: &Path) -> bool {
         !self.text.contains_key(p) && !self.deleted.contains(p) && p.is_dir()
     }
+    /// What an Update or Delete section needs: an existing file, not a directory.
+    fn check_existing_file(&self, p: &Path) -> Result<(), PatchError> {
+        if !self.exists(p) {
+            return Err(not_found(p));
+        }
+        if self.is_dir(p) {
+            return Err(is_a_directory(p));
+        }
+        Ok(())
+    }
     fn read(&self, p: &Path) -> Result<String, PatchError> {
         if let Some(t) = self.text.get(p) {
             return Ok(t.clone());
         }
-        let bytes = std::fs::read(p).map_err(|e| PatchError::io(&e, p))?;
+        let bytes = confined::read_regular(self.root, p).map_err(PatchError::from_failure)?;
         let text = String::from_utf8(bytes).map_err(|e| invalid(utf8_error_text(&e)))?;
         Ok(text.replace("\r\n", "\n").replace('\r', "\n"))
     }
@@ -196,6 +222,7 @@ fn plan(sections: &[Section<'_>], root: &Path) -> Result<(Vec<PlannedOp>, Vec<Va
     let mut ops = Vec::new();
     let mut changes = Vec::new();
     let mut vfs = VirtualFs {
+        root,
         text: HashMap::new(),
         deleted: HashSet::new(),
     };
@@ -217,24 +244,14 @@ fn plan(sections: &[Section<'_>], root: &Path) -> Result<(Vec<PlannedOp>, Vec<Va
                 if !s.body.is_empty() {
                     return Err(invalid("Delete File section must be empty"));
                 }
-                if !vfs.exists(&target) {
-                    return Err(PatchError::NotFound(format!("file not found: {shown}")));
-                }
-                if vfs.is_dir(&target) {
-                    return Err(invalid(format!("path is a directory: {shown}")));
-                }
+                vfs.check_existing_file(&target)?;
                 vfs.text.remove(&target);
                 vfs.deleted.insert(target.clone());
                 ops.push(PlannedOp::Delete(target));
                 changes.push(json!({"kind": "delete", "path": s.path}));
             }
             Op::Update => {
-                if !vfs.exists(&target) {
-                    return Err(PatchError::NotFound(format!("file not found: {shown}")));
-                }
-                if vfs.is_dir(&target) {
-                    return Err(invalid(format!("path is a directory: {shown}")));
-                }
+                vfs.check_existing_file(&target)?;
                 let original = vfs.read(&target)?;
                 let (new_text, move_to) = update_text(&original, &s.body, root)?;
                 vfs.text.insert(target.clone(), new_text.clone());
@@ -336,7 +353,16 @@ fn update_text(
 
 /// Writes the planned changes. Each is re-checked (the workspace may have changed since the
 /// dry run); writes are atomic per file.
-fn apply(ops: &[PlannedOp]) -> Result<(), PatchError> {
+fn apply(ops: &[PlannedOp], root: &Path) -> Result<(), PatchError> {
+    let existing_file = |p: &Path| {
+        if !p.exists() {
+            return Err(not_found(p));
+        }
+        if p.is_dir() {
+            return Err(is_a_directory(p));
+        }
+        Ok(())
+    };
     for op in ops {
         match op {
             PlannedOp::WriteNew(p, text) => {
@@ -346,39 +372,20 @@ fn apply(ops: &[PlannedOp]) -> Result<(), PatchError> {
                         paths::display(p)
                     )));
                 }
-                write_atomic(p, text.as_bytes(), true)
-                    .map_err(|(e, at)| PatchError::io(&e, &at))?;
+                write_atomic(root, p, text.as_bytes(), true).map_err(PatchError::from_failure)?;
             }
             PlannedOp::WriteUpdate(p, text) => {
-                if !p.exists() {
-                    return Err(PatchError::NotFound(format!(
-                        "file not found: {}",
-                        paths::display(p)
-                    )));
-                }
-                if p.is_dir() {
-                    return Err(invalid(format!(
-                        "path is a directory: {}",
-                        paths::display(p)
-                    )));
-                }
-                write_atomic(p, text.as_bytes(), false)
-                    .map_err(|(e, at)| PatchError::io(&e, &at))?;
+                existing_file(p)?;
+                write_atomic(root, p, text.as_bytes(), false).map_err(PatchError::from_failure)?;
             }
             PlannedOp::Delete(p) => {
-                if !p.exists() {
-                    return Err(PatchError::NotFound(format!(
-                        "file not found: {}",
-                        paths::display(p)
-                    )));
-                }
-                if p.is_dir() {
-                    return Err(invalid(format!(
-                        "path is a directory: {}",
-                        paths::display(p)
-                    )));
-                }
-                std::fs::remove_file(p).map_err(|e| PatchError::io(&e, p))?;
+                existing_file(p)?;
+                let entry =
+                    confined::entry_beneath(root, p, false).map_err(PatchError::from_failure)?;
+                entry
+                    .dir
+                    .remove_file(&entry.name)
+                    .map_err(PatchError::from_failure)?;
             }
             PlannedOp::Move(from, to) => {
                 if to.exists() {
@@ -387,10 +394,14 @@ fn apply(ops: &[PlannedOp]) -> Result<(), PatchError> {
                         paths::display(to)
                     )));
                 }
-                if let Some(parent) = to.parent() {
-                    std::fs::create_dir_all(parent).map_err(|e| PatchError::io(&e, parent))?;
-                }
-                std::fs::rename(from, to).map_err(|e| PatchError::io(&e, from))?;
+                let source =
+                    confined::entry_beneath(root, from, false).map_err(PatchError::from_failure)?;
+                let dest =
+                    confined::entry_beneath(root, to, true).map_err(PatchError::from_failure)?;
+                source
+                    .dir
+                    .rename(&source.name, &dest.dir, &dest.name)
+                    .map_err(PatchError::from_failure)?;
             }
         }
     }
@@ -454,6 +465,42 @@ mod tests {
             invalid("Add File content lines must start with '+'")
         );
         assert_eq!(render_added(&["+a", "+"]).unwrap(), "a\n\n");
+    }
+
+    #[test]
+    fn a_directory_swapped_for_a_symlink_after_the_dry_run_is_not_written_through() {
+        let base = std::env::temp_dir().join(format!(
+            "skills-patch-swap-{}-{}",
+            std::process::id(),
+            fastrand::u64(..)
+        ));
+        let (root, outside) = (base.join("ws"), base.join("outside"));
+        std::fs::create_dir_all(root.join("sub")).unwrap();
+        std::fs::create_dir_all(&outside).unwrap();
+        let root = std::fs::canonicalize(&root).unwrap();
+        std::fs::write(root.join("sub/a.txt"), "a\n").unwrap();
+        std::fs::write(outside.join("a.txt"), "a\n").unwrap();
+        for patch in [
+            "*** Begin Patch\n*** Update File: sub/a.txt\n@@\n-a\n+b\n*** End Patch",
+            "*** Begin Patch\n*** Delete File: sub/a.txt\n*** End Patch",
+            "*** Begin Patch\n*** Add File: sub/new.txt\n+x\n*** End Patch",
+        ] {
+            std::fs::remove_file(root.join("sub")).ok();
+            std::fs::create_dir_all(root.join("sub")).unwrap();
+            std::fs::write(root.join("sub/a.txt"), "a\n").unwrap();
+            let lines = python_splitlines(patch);
+            let (ops, _) = plan(&parse_sections(&lines).unwrap(), &root).unwrap();
+            // Between the dry run and the writes, `sub` becomes a link out of the workspace.
+            std::fs::remove_dir_all(root.join("sub")).unwrap();
+            std::os::unix::fs::symlink(&outside, root.join("sub")).unwrap();
+            assert!(apply(&ops, &root).is_err(), "{patch}");
+            assert_eq!(
+                std::fs::read_to_string(outside.join("a.txt")).unwrap(),
+                "a\n"
+            );
+            assert!(!outside.join("new.txt").exists());
+        }
+        std::fs::remove_dir_all(&base).unwrap();
     }
 
     #[test]

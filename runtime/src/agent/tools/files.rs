@@ -1,12 +1,17 @@
 //! `file_read` (whole text file, head and tail kept beyond the byte cap) and `file_write`
-//! (atomic overwrite: temp file in the same directory, fsync, rename, directory fsync).
+//! (atomic overwrite: temp file in the same directory, fsync, rename, directory fsync). Both go
+//! through [`confined`]: no symlink below the workspace root is followed between the path
+//! check and the use, and only regular files are read.
 
+use std::ffi::OsStr;
+use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::{Map, Value, json};
 
 use super::args::{self, Field, Model, POSITIVE_INT, STR, Ty};
+use super::confined::{self, Failure};
 use super::{ToolContext, ToolResult, os_error_text, paths};
 
 /// `file_read`'s cap when the call gives none.
@@ -56,26 +61,28 @@ pub(crate) fn file_read(args: &Map<String, Value>, ctx: &ToolContext) -> ToolRes
         .get("max_bytes")
         .and_then(Value::as_u64)
         .unwrap_or(DEFAULT_MAX_FILE_BYTES);
-    match read_head_tail(&path, max_bytes) {
+    let read = confined::open_regular(&ctx.workspace_root, &path)
+        .and_then(|f| read_head_tail(f, max_bytes).map_err(|e| (e, path.clone())));
+    match read {
         Ok((text, truncated)) => ToolResult {
             truncated,
             ..ToolResult::success(text, Some(json!({"path": raw})))
         },
-        Err(e) => ToolResult::error("unknown", os_error_text(&e, &paths::display(&path))),
+        Err((e, at)) => ToolResult::error("unknown", os_error_text(&e, &paths::display(&at))),
     }
 }
 
 /// The file's text when it fits in `max_bytes`; otherwise its first half and last half joined
 /// by the marker. Invalid UTF-8 becomes U+FFFD.
-fn read_head_tail(path: &Path, max_bytes: u64) -> std::io::Result<(String, bool)> {
-    let size = std::fs::metadata(path)?.len();
+fn read_head_tail(mut f: File, max_bytes: u64) -> std::io::Result<(String, bool)> {
+    let size = f.metadata()?.len();
     if size <= max_bytes {
-        let data = std::fs::read(path)?;
+        let mut data = Vec::new();
+        f.read_to_end(&mut data)?;
         return Ok((String::from_utf8_lossy(&data).into_owned(), false));
     }
     let head_len = max_bytes / 2;
     let tail_len = max_bytes - head_len;
-    let mut f = std::fs::File::open(path)?;
     let mut data = Vec::new();
     (&mut f).take(head_len).read_to_end(&mut data)?;
     data.extend_from_slice(READ_MARKER);
@@ -100,7 +107,8 @@ pub(crate) fn file_write(args: &Map<String, Value>, ctx: &ToolContext) -> ToolRe
         Ok(p) => p,
         Err(msg) => return ToolResult::error("permission", msg),
     };
-    if let Err((e, at)) = write_atomic(&path, content.as_bytes(), create_dirs) {
+    if let Err((e, at)) = write_atomic(&ctx.workspace_root, &path, content.as_bytes(), create_dirs)
+    {
         let kind = if e.kind() == std::io::ErrorKind::PermissionDenied {
             "permission"
         } else {
@@ -115,69 +123,42 @@ pub(crate) fn file_write(args: &Map<String, Value>, ctx: &ToolContext) -> ToolRe
     )
 }
 
-/// Replaces `path` with `content` so that readers see the old file or the new one, never a
-/// mix: a temp file next to it is written and fsynced, renamed over it, and the directory is
-/// fsynced. An existing file keeps its permissions; a new one gets the usual `0666 & !umask`
-/// (the reference's `mkstemp` would leave it `0600`). The error names the path it concerns.
+/// Replaces `path` (resolved, inside `root`) with `content` so that readers see the old file or
+/// the new one, never a mix: a temp file next to it is written and fsynced, renamed over it,
+/// and the directory is fsynced. An existing file keeps its permissions; a new one gets the
+/// usual `0666 & !umask` (the reference's `mkstemp` would leave it `0600`). Every step is taken
+/// beneath `root` ([`confined`]). The error names the path it concerns.
 pub(crate) fn write_atomic(
+    root: &Path,
     path: &Path,
     content: &[u8],
     create_dirs: bool,
-) -> Result<(), (std::io::Error, PathBuf)> {
-    let parent = path.parent().unwrap_or(Path::new("/")).to_path_buf();
-    if create_dirs {
-        std::fs::create_dir_all(&parent).map_err(|e| (e, parent.clone()))?;
-    }
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let existing_mode = std::fs::metadata(path).ok().map(|m| m.permissions());
-    let (tmp_path, mut tmp) = create_temp(&parent, &name)?;
+) -> Result<(), Failure> {
+    let entry = confined::entry_beneath(root, path, create_dirs)?;
+    let dir = &entry.dir;
+    let existing_mode = dir.regular_file_mode(&entry.name);
+    let (tmp_name, mut tmp) = dir.create_temp(&entry.name)?;
     let written = (|| {
         tmp.write_all(content)?;
         tmp.flush()?;
-        if let Some(perms) = existing_mode {
-            tmp.set_permissions(perms)?;
+        if let Some(mode) = existing_mode {
+            use std::os::unix::fs::PermissionsExt;
+            tmp.set_permissions(std::fs::Permissions::from_mode(mode))?;
         }
         tmp.sync_all()
     })();
     drop(tmp);
+    let discard = |tmp_name: &OsStr| {
+        let _ = dir.remove_file(tmp_name);
+    };
     if let Err(e) = written {
-        let _ = std::fs::remove_file(&tmp_path);
-        return Err((e, tmp_path));
+        discard(&tmp_name);
+        return Err((e, dir.path_of(&tmp_name)));
     }
-    if let Err(e) = std::fs::rename(&tmp_path, path) {
-        let _ = std::fs::remove_file(&tmp_path);
+    if let Err((e, _)) = dir.rename(&tmp_name, dir, &entry.name) {
+        discard(&tmp_name);
         return Err((e, path.to_path_buf()));
     }
-    if let Ok(dir) = std::fs::File::open(&parent) {
-        let _ = dir.sync_all();
-    }
+    dir.sync();
     Ok(())
-}
-
-/// `.<name>.<random>` in `dir`, created exclusively.
-fn create_temp(
-    dir: &Path,
-    name: &str,
-) -> Result<(PathBuf, std::fs::File), (std::io::Error, PathBuf)> {
-    let mut last = None;
-    for _ in 0..16 {
-        let suffix: String = (0..8).map(|_| fastrand::alphanumeric()).collect();
-        let candidate = dir.join(format!(".{name}.{suffix}"));
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&candidate)
-        {
-            Ok(f) => return Ok((candidate, f)),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
-            Err(e) => return Err((e, candidate)),
-        }
-    }
-    Err((
-        last.unwrap_or_else(|| std::io::Error::other("no temporary name available")),
-        dir.to_path_buf(),
-    ))
 }

@@ -5,7 +5,8 @@
 //! Differences from the reference, on purpose: the pattern is compiled by the `regex` crate
 //! (Python's `re` also has look-around and backreferences, which are refused here as invalid
 //! patterns); directories are walked in name order (Python follows the file system's order);
-//! a file reached through a symlink that resolves outside the workspace is not read.
+//! a file reached through a symlink that resolves outside the workspace is not read, nor is
+//! anything but a regular file (a FIFO would block the search).
 
 use std::path::{Path, PathBuf};
 
@@ -13,7 +14,7 @@ use regex::Regex;
 use serde_json::{Map, Value, json};
 
 use super::args::{self, Field, Model, STR, Ty};
-use super::{ToolContext, ToolResult, paths};
+use super::{ToolContext, ToolResult, confined, paths};
 use crate::text::python_strip;
 
 static GREP_FILES_ARGS: Model = Model {
@@ -175,7 +176,8 @@ impl Search<'_> {
         if !resolved.starts_with(self.workspace) {
             return;
         }
-        let Ok(data) = std::fs::read(&resolved) else {
+        // Regular files only (a FIFO would block the search forever), opened beneath the root.
+        let Ok(data) = confined::read_regular(self.workspace, &resolved) else {
             return;
         };
         if data[..data.len().min(BINARY_PROBE)].contains(&0) {

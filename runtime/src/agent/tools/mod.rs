@@ -11,6 +11,7 @@
 
 mod apply_patch;
 mod args;
+mod confined;
 mod files;
 mod grep_files;
 mod human;

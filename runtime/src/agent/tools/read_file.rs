@@ -8,7 +8,7 @@
 use serde_json::{Map, Value, json};
 
 use super::args::{self, Field, Model, STR, Ty};
-use super::{ToolContext, ToolResult, os_error_text, paths};
+use super::{ToolContext, ToolResult, confined, os_error_text, paths};
 use crate::text::{python_splitlines, python_strip};
 
 const MAX_LINE_CHARS: usize = 500;
@@ -104,12 +104,12 @@ pub(crate) fn read_file(args: &Map<String, Value>, ctx: &ToolContext) -> ToolRes
         );
     }
     let shown = paths::display(&path);
-    let bytes = match std::fs::read(&path) {
+    let bytes = match confined::read_regular(&ctx.workspace_root, &path) {
         Ok(b) => b,
-        Err(e) => {
+        Err((e, at)) => {
             return ToolResult::error_with_data(
                 "unknown",
-                os_error_text(&e, &shown),
+                os_error_text(&e, &paths::display(&at)),
                 json!({"file_path": shown}),
             );
         }

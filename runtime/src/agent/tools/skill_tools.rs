@@ -14,7 +14,7 @@ use serde_json::{Map, Value, json};
 
 use super::python_repr::float_repr;
 use super::shell::{self, ShellRequest};
-use super::{ToolContext, ToolResult, paths};
+use super::{ToolContext, ToolResult, confined, paths};
 use crate::agent::safety::SkillActionIntent;
 use crate::index::IndexedSkill;
 use crate::mentions::Mention;
@@ -632,13 +632,10 @@ pub(crate) fn skill_ref_read(args: &Map<String, Value>, ctx: &ToolContext) -> To
         max_bytes = n;
     }
     let limit = usize::try_from(max_bytes).unwrap_or(usize::MAX);
-    let data = match read_prefix(&candidate, limit.saturating_add(1)) {
+    let data = match read_prefix(&allowed_dir, &candidate, limit.saturating_add(1)) {
         Ok(d) => d,
-        Err(e) => {
-            return ToolResult::error(
-                "unknown",
-                super::os_error_text(&e, &paths::display(&candidate)),
-            );
+        Err((e, at)) => {
+            return ToolResult::error("unknown", super::os_error_text(&e, &paths::display(&at)));
         }
     };
     let truncated = data.len() > limit;
@@ -652,12 +649,14 @@ pub(crate) fn skill_ref_read(args: &Map<String, Value>, ctx: &ToolContext) -> To
     }
 }
 
-fn read_prefix(path: &Path, n: usize) -> std::io::Result<Vec<u8>> {
+/// The first `n` bytes of the regular file `path`, opened beneath `dir` ([`confined`]).
+fn read_prefix(dir: &Path, path: &Path, n: usize) -> Result<Vec<u8>, confined::Failure> {
     use std::io::Read;
     let mut out = Vec::new();
-    std::fs::File::open(path)?
+    confined::open_regular(dir, path)?
         .take(u64::try_from(n).unwrap_or(u64::MAX))
-        .read_to_end(&mut out)?;
+        .read_to_end(&mut out)
+        .map_err(|e| (e, path.to_path_buf()))?;
     Ok(out)
 }
 

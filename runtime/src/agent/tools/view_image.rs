@@ -1,12 +1,14 @@
 //! `view_image`: a workspace image (up to 5 MiB) as base64 with a MIME type guessed from its
-//! extension.
+//! extension. A larger file is refused from its size, without being read.
+
+use std::io::Read;
 
 use serde_json::{Map, Value, json};
 
 use super::args::{self, Field, Model, NON_EMPTY_STR};
-use super::{ToolContext, ToolResult, os_error_text, paths};
+use super::{ToolContext, ToolResult, confined, os_error_text, paths};
 
-const MAX_IMAGE_BYTES: usize = 5 * 1024 * 1024;
+const MAX_IMAGE_BYTES: u64 = 5 * 1024 * 1024;
 
 static VIEW_IMAGE_ARGS: Model = Model {
     name: "_ViewImageArgs",
@@ -34,23 +36,38 @@ pub(crate) fn view_image(args: &Map<String, Value>, ctx: &ToolContext) -> ToolRe
             json!({"path": shown}),
         );
     }
-    let bytes = match std::fs::read(&path) {
-        Ok(b) => b,
-        Err(e) => {
+    let too_large = |bytes: u64| {
+        ToolResult::error_with_data(
+            "validation",
+            "image exceeds max bytes",
+            json!({"path": shown, "bytes": bytes, "max_bytes": MAX_IMAGE_BYTES}),
+        )
+    };
+    let read = confined::open_regular(&ctx.workspace_root, &path).and_then(|file| {
+        let size = file.metadata().map_err(|e| (e, path.clone()))?.len();
+        let mut bytes = Vec::new();
+        // Never more than one byte past the cap, whatever the file has become since.
+        if size <= MAX_IMAGE_BYTES {
+            file.take(MAX_IMAGE_BYTES + 1)
+                .read_to_end(&mut bytes)
+                .map_err(|e| (e, path.clone()))?;
+        }
+        Ok((size, bytes))
+    });
+    let bytes = match read {
+        Ok((size, _)) if size > MAX_IMAGE_BYTES => return too_large(size),
+        Ok((_, bytes)) if bytes.len() as u64 > MAX_IMAGE_BYTES => {
+            return too_large(bytes.len() as u64);
+        }
+        Ok((_, bytes)) => bytes,
+        Err((e, at)) => {
             return ToolResult::error_with_data(
                 "unknown",
-                os_error_text(&e, &shown),
+                os_error_text(&e, &paths::display(&at)),
                 json!({"path": shown}),
             );
         }
     };
-    if bytes.len() > MAX_IMAGE_BYTES {
-        return ToolResult::error_with_data(
-            "validation",
-            "image exceeds max bytes",
-            json!({"path": shown, "bytes": bytes.len(), "max_bytes": MAX_IMAGE_BYTES}),
-        );
-    }
     let mime = match path
         .extension()
         .map(|e| e.to_string_lossy().to_lowercase())
