@@ -116,17 +116,41 @@ pub fn resolve_skill_action(
 }
 
 pub(crate) async fn skill_exec(args: &Map<String, Value>, ctx: &ToolContext) -> ToolResult {
+    // Reading the SKILL.md, parsing it and resolving the action's paths is file-system work:
+    // it runs on the blocking pool, the command itself on the executor.
+    let (owned_args, owned_ctx) = (args.clone(), ctx.clone());
+    let prepared =
+        tokio::task::spawn_blocking(move || skill_exec_request(&owned_args, &owned_ctx)).await;
+    match prepared {
+        Ok(SkillExecPlan::Run(request)) => shell::run(request, ctx).await,
+        Ok(SkillExecPlan::Refused(refused)) => refused,
+        Err(e) => ToolResult::error("unknown", format!("tool task failed: {e}")),
+    }
+}
+
+/// What `skill_exec` runs, or the result that refuses it.
+enum SkillExecPlan {
+    Run(ShellRequest),
+    Refused(ToolResult),
+}
+
+fn skill_exec_request(args: &Map<String, Value>, ctx: &ToolContext) -> SkillExecPlan {
+    use SkillExecPlan::{Refused, Run};
     let invalid = |message: &str, details: Value| {
-        FrameworkError::new("SKILL_ACTION_DEFINITION_INVALID", message, details)
-            .into_result("validation")
+        Refused(
+            FrameworkError::new("SKILL_ACTION_DEFINITION_INVALID", message, details)
+                .into_result("validation"),
+        )
     };
     if !ctx.config.skills.actions_enabled {
-        return FrameworkError::new(
-            "SKILL_ACTIONS_DISABLED",
-            "Skill actions are disabled by configuration.",
-            json!({"config_key": "skills.actions.enabled"}),
-        )
-        .into_result("permission");
+        return Refused(
+            FrameworkError::new(
+                "SKILL_ACTIONS_DISABLED",
+                "Skill actions are disabled by configuration.",
+                json!({"config_key": "skills.actions.enabled"}),
+            )
+            .into_result("permission"),
+        );
     }
     if let Some(unknown) = unknown_fields(args, &["skill_mention", "action_id"]) {
         return invalid(
@@ -163,7 +187,7 @@ pub(crate) async fn skill_exec(args: &Map<String, Value>, ctx: &ToolContext) -> 
                 | "SKILL_BUNDLE_TOO_LARGE" => "permission",
                 _ => "validation",
             };
-            return e.into_result(kind);
+            return Refused(e.into_result(kind));
         }
     };
     let ids = || json!({"mention": mention_text, "action_id": action_id});
@@ -205,7 +229,7 @@ pub(crate) async fn skill_exec(args: &Map<String, Value>, ctx: &ToolContext) -> 
             } else {
                 "validation"
             };
-            return e.into_result(kind);
+            return Refused(e.into_result(kind));
         }
     };
 
@@ -265,17 +289,13 @@ pub(crate) async fn skill_exec(args: &Map<String, Value>, ctx: &ToolContext) -> 
         timeout_ms = u64::try_from(t).ok();
     }
 
-    shell::run(
-        ShellRequest {
-            argv,
-            cwd: None,
-            env,
-            timeout_ms,
-            sandbox: Some("inherit".into()),
-        },
-        ctx,
-    )
-    .await
+    Run(ShellRequest {
+        argv,
+        cwd: None,
+        env,
+        timeout_ms,
+        sandbox: Some("inherit".into()),
+    })
 }
 
 /// The mention, the bundle root and the action's definition (an object).
