@@ -403,17 +403,22 @@ fn missing_key_fix(doc: &SkillDocument, key: &str, sink: &FileSink) -> Option<(S
 fn fill_value_fix(field: &Field, key: &str, sink: &FileSink) -> Option<(String, Edit)> {
     let value = placeholder(key, sink)?;
     let title = format!("Set `{key}: {value}`");
+    let text = sink.text;
     if !field.value.is_empty() {
+        // A block scalar's range (`>-`) runs to the line breaks after it: keep those.
+        let mut range = field.value;
+        while range.end > range.start && text[range.end - 1].is_ascii_whitespace() {
+            range.end -= 1;
+        }
         return Some((
             title,
             Edit {
-                range: field.value,
+                range,
                 new_text: value,
             },
         ));
     }
     // `key:` with nothing after it: write after the colon.
-    let text = sink.text;
     let colon = field.key.end
         + text[field.key.end..]
             .iter()
@@ -453,7 +458,9 @@ fn colon_value_fix(text: &[u8], yaml: TextRange, error_at: usize) -> Option<Edit
     }
     for start in candidates {
         let end = line_end(start);
-        let line = std::str::from_utf8(&text[start..end]).ok()?;
+        let Ok(line) = std::str::from_utf8(&text[start..end]) else {
+            continue;
+        };
         let Some(colon) = line.find(": ") else {
             continue;
         };
@@ -471,12 +478,25 @@ fn colon_value_fix(text: &[u8], yaml: TextRange, error_at: usize) -> Option<Edit
         }
         let from =
             start + colon + 2 + (line[colon + 2..].len() - line[colon + 2..].trim_start().len());
-        return Some(Edit {
+        let edit = Edit {
             range: TextRange::new(from, from + value.len()),
             new_text: quoted(value),
-        });
+        };
+        if loads_with(text, &edit) {
+            return Some(edit);
+        }
     }
     None
+}
+
+/// Whether the frontmatter still loads (no YAML error) once `edit` is applied: a fix is offered
+/// only if it leaves YAML the runtime can read (a line added to `{a: 1}` or to an indented
+/// mapping, or a quoted first line of a value continued below, would not).
+fn loads_with(text: &[u8], edit: &Edit) -> bool {
+    let mut fixed = text.to_vec();
+    fixed.splice(edit.range.start..edit.range.end, edit.new_text.bytes());
+    let doc = SkillDocument::parse(&fixed, fixed.len());
+    doc.frontmatter.is_ok() && doc.load_problem.is_none()
 }
 
 /// The runtime's requirement on `name` and `description`: present, a YAML string, not empty.
@@ -500,7 +520,7 @@ fn required_string<'f>(
     let fm = doc.frontmatter.as_ref().ok()?;
     let key = spec.key;
     let Some(field) = field else {
-        let fix = missing_key_fix(doc, spec.key, sink);
+        let fix = missing_key_fix(doc, spec.key, sink).filter(|(_, e)| loads_with(sink.text, e));
         let d = sink.emit(
             spec.missing,
             fm.open,
@@ -515,7 +535,7 @@ fn required_string<'f>(
     match field.kind {
         ScalarKind::Str => {}
         ScalarKind::Null => {
-            let fix = fill_value_fix(field, key, sink);
+            let fix = fill_value_fix(field, key, sink).filter(|(_, e)| loads_with(sink.text, e));
             let d = sink.emit(
                 spec.missing,
                 field.key,
@@ -551,7 +571,7 @@ fn required_string<'f>(
     }
     let value = field.as_str().unwrap_or_default();
     if value.is_empty() {
-        let fix = fill_value_fix(field, key, sink);
+        let fix = fill_value_fix(field, key, sink).filter(|(_, e)| loads_with(sink.text, e));
         let d = sink.emit(
             spec.missing,
             field.value,
@@ -719,5 +739,76 @@ fn ignored_fields(doc: &SkillDocument, sink: &mut FileSink) {
         if let Some(f) = doc.field(key) {
             sink.emit(&IGNORED_FIELD, f.key, format!("`{key}` {why}"));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn codes_and_fixes(text: &[u8]) -> Vec<(&'static str, Option<crate::diagnostic::Fix>)> {
+        let doc = SkillDocument::parse(text, 1 << 20);
+        let mut sink = FileSink::new(Path::new("/ws/skills/my-dir/SKILL.md").into(), text);
+        check(&doc, &mut sink);
+        sink.out.into_iter().map(|d| (d.rule.code, d.fix)).collect()
+    }
+
+    /// Applies every fix offered for `text` and returns the codes found afterwards, per fix.
+    fn after_each_fix(text: &str) -> Vec<(&'static str, Vec<&'static str>)> {
+        let mut out = Vec::new();
+        for (code, fix) in codes_and_fixes(text.as_bytes()) {
+            let Some(fix) = fix else { continue };
+            let mut fixed = text.as_bytes().to_vec();
+            let mut edits = fix.edits.clone();
+            edits.sort_by_key(|e| std::cmp::Reverse(e.range.start));
+            for e in edits {
+                fixed.splice(e.range.start..e.range.end, e.new_text.bytes());
+            }
+            let after = codes_and_fixes(&fixed)
+                .into_iter()
+                .map(|(c, _)| c)
+                .collect();
+            out.push((code, after));
+        }
+        out
+    }
+
+    #[test]
+    fn no_line_is_added_to_a_flow_or_indented_mapping() {
+        for text in [
+            "---\n{description: d}\n---\n",
+            "---\n{name: my-dir}\n---\n",
+            "---\n  description: d\n  other: 1\n---\n",
+            "---\n  name: my-dir\n---\n",
+        ] {
+            assert_eq!(after_each_fix(text), [], "{text:?}");
+        }
+        assert_eq!(
+            after_each_fix("---\ndescription: d\n---\n"),
+            [("SK106", vec![])]
+        );
+    }
+
+    #[test]
+    fn filling_an_empty_block_scalar_keeps_the_line_break_before_the_closer() {
+        assert_eq!(
+            after_each_fix("---\nname: my-dir\ndescription: >-\n---\n"),
+            [("SK110", vec![])]
+        );
+    }
+
+    #[test]
+    fn a_value_continued_on_indented_lines_is_not_quoted_on_its_first_line() {
+        let text = "---\nname: my-dir\ndescription: d: e\n  more\n---\n";
+        assert!(
+            codes_and_fixes(text.as_bytes())
+                .iter()
+                .all(|(_, fix)| fix.is_none())
+        );
+        assert_eq!(
+            after_each_fix("---\nname: my-dir\ndescription: use it: now\n---\n"),
+            [("SK104", vec![])]
+        );
     }
 }
