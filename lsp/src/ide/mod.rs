@@ -14,6 +14,8 @@ mod links;
 mod navigation;
 mod rename;
 mod resolve;
+#[cfg(test)]
+mod robustness_tests;
 mod semantic_tokens;
 mod settings_edit;
 mod symbols;
