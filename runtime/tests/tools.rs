@@ -12,8 +12,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Map, Value, json};
 use skills_runtime::agent::cancel::CancelToken;
 use skills_runtime::agent::config::{
-    EnvVarMissingPolicy, LlmConfig, OsSandboxMode, PromptConfig, RetryConfig, RunConfig,
-    SafetyConfig, SafetyMode, SandboxConfig, SandboxPolicy, SkillsRunConfig,
+    OsSandboxMode, RunConfig, SafetyConfig, SafetyMode, SandboxConfig, SandboxPolicy,
 };
 use skills_runtime::agent::tools::{
     self, HumanIo, ToolContext, ToolEventSink, ToolInvocation, ToolResult,
@@ -97,52 +96,20 @@ impl HumanIo for FixedHuman {
     }
 }
 
+/// The reference's defaults, with everything allowed, no OS sandbox and no wall-time budget.
 fn run_config() -> RunConfig {
+    let defaults = RunConfig::default();
     RunConfig {
-        max_steps: 40,
         max_wall_time_sec: None,
         safety: SafetyConfig {
             mode: SafetyMode::Allow,
-            allowlist: vec![],
-            denylist: vec![],
-            tool_allowlist: vec![],
-            tool_denylist: vec![],
-            approval_timeout_ms: 60_000,
+            ..defaults.safety
         },
         sandbox: SandboxConfig {
-            default_policy: SandboxPolicy::None,
             os_mode: OsSandboxMode::None,
-            seatbelt_profile: "(version 1) (allow default)".into(),
-            bwrap_path: "bwrap".into(),
-            unshare_net: true,
+            ..defaults.sandbox
         },
-        llm: LlmConfig {
-            base_url: "https://api.openai.com/v1".into(),
-            api_key_env: "OPENAI_API_KEY".into(),
-            timeout_sec: 60.0,
-            retry: RetryConfig {
-                max_retries: 3,
-                base_delay_sec: 0.5,
-                cap_delay_sec: 8.0,
-                jitter_ratio: 0.1,
-            },
-            executor_model: "m".into(),
-            planner_model: "m".into(),
-        },
-        skills: SkillsRunConfig {
-            actions_enabled: false,
-            references_enabled: false,
-            references_allow_assets: false,
-            env_var_missing_policy: EnvVarMissingPolicy::AskHuman,
-            injection_max_bytes: None,
-            bundle_max_bytes: 1 << 20,
-        },
-        prompt: PromptConfig {
-            profile: "default_agent".into(),
-            include_skills_list: true,
-            history_max_messages: 40,
-            history_max_chars: 120_000,
-        },
+        ..defaults
     }
 }
 
