@@ -469,11 +469,8 @@ mod tests {
 
     #[test]
     fn a_directory_swapped_for_a_symlink_after_the_dry_run_is_not_written_through() {
-        let base = std::env::temp_dir().join(format!(
-            "skills-patch-swap-{}-{}",
-            std::process::id(),
-            fastrand::u64(..)
-        ));
+        let scratch = super::super::paths::tests::scratch("patch-swap");
+        let base = &scratch.0;
         let (root, outside) = (base.join("ws"), base.join("outside"));
         std::fs::create_dir_all(root.join("sub")).unwrap();
         std::fs::create_dir_all(&outside).unwrap();
@@ -500,7 +497,6 @@ mod tests {
             );
             assert!(!outside.join("new.txt").exists());
         }
-        std::fs::remove_dir_all(&base).unwrap();
     }
 
     #[test]

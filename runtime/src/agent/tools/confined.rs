@@ -279,23 +279,8 @@ pub(crate) fn read_regular(root: &Path, path: &Path) -> Result<Vec<u8>, Failure>
 
 #[cfg(test)]
 mod tests {
+    use super::super::paths::tests::scratch;
     use super::*;
-
-    struct Scratch(PathBuf);
-    impl Drop for Scratch {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-    fn scratch(tag: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!(
-            "skills-confined-{tag}-{}-{}",
-            std::process::id(),
-            fastrand::u64(..)
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(std::fs::canonicalize(&dir).unwrap())
-    }
 
     #[test]
     fn a_directory_swapped_for_a_symlink_after_the_check_is_not_followed() {

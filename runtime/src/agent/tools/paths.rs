@@ -111,16 +111,17 @@ pub(crate) fn display(path: &Path) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    struct Scratch(PathBuf);
+    /// A unique temporary directory (canonical path), removed on drop.
+    pub(crate) struct Scratch(pub PathBuf);
     impl Drop for Scratch {
         fn drop(&mut self) {
             let _ = std::fs::remove_dir_all(&self.0);
         }
     }
-    fn scratch(tag: &str) -> Scratch {
+    pub(crate) fn scratch(tag: &str) -> Scratch {
         let dir = std::env::temp_dir().join(format!(
             "skills-paths-{tag}-{}-{}",
             std::process::id(),
