@@ -2,9 +2,6 @@
 //! terminal tools (`mentions`, `scan`, `--explain`, `rules`).
 
 mod cli;
-// A few of the features' items are not called by the server yet (`ide::completion`,
-// `ActionKind::Source`).
-#[allow(dead_code, unused_imports)]
 mod ide;
 mod render;
 mod server;

@@ -21,6 +21,7 @@ use super::{Completion, CompletionKind, CompletionList, Document};
 pub(crate) const LIMIT: usize = 200;
 
 /// Completion items at `offset` (see [`completion_list`] for whether the list was cut).
+#[cfg(test)]
 pub fn completion(ws: &Workspace, doc: Document, offset: usize) -> Vec<Completion> {
     completion_list(ws, doc, offset).items
 }

@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 use skills_runtime::text::{SourceRange, TextRange};
 
 pub use code_actions::code_actions;
-pub use completion::{completion, completion_list};
+pub use completion::completion_list;
 pub use hover::hover;
 pub use links::document_links;
 pub use navigation::{definition, references};
@@ -125,7 +125,6 @@ impl WorkspaceChange {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ActionKind {
     QuickFix,
-    Source,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -21,7 +21,7 @@ fn every_feature(t: &TestWorkspace, rel: &str, text: &str) {
     let ws = t.check();
     let doc = t.doc(rel, text);
     for offset in 0..=text.len() + 2 {
-        let _ = completion(&ws, doc, offset);
+        let _ = completion_list(&ws, doc, offset);
         let _ = hover(&ws, doc, offset);
         let _ = definition(&ws, doc, offset);
         let _ = references(&ws, doc, offset, true);

@@ -13,7 +13,6 @@ use crate::ide::{self, ActionKind};
 fn kind(k: ActionKind) -> CodeActionKind {
     match k {
         ActionKind::QuickFix => CodeActionKind::QUICKFIX,
-        ActionKind::Source => CodeActionKind::SOURCE,
     }
 }
 
