@@ -94,15 +94,18 @@ pub fn assert_snapshot(name: &str, actual: &str) {
     }
 }
 
-/// A throwaway workspace under the system temp directory, removed on drop.
+/// A throwaway workspace under the system temp directory, removed on drop. Each one gets a
+/// directory of its own (process id + counter), so tests may run in parallel with any names.
 pub struct TempWorkspace {
     pub root: PathBuf,
 }
 
 impl TempWorkspace {
     pub fn new(name: &str) -> Self {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let root =
-            std::env::temp_dir().join(format!("skills-lsp-e2e-{name}-{}", std::process::id()));
+            std::env::temp_dir().join(format!("skills-lsp-test-{}-{n}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&root);
         std::fs::create_dir_all(&root).expect("create temp workspace");
         TempWorkspace {
@@ -111,15 +114,49 @@ impl TempWorkspace {
     }
 
     pub fn file(&self, rel: &str, content: impl AsRef<[u8]>) -> &Self {
+        self.write(rel, content);
+        self
+    }
+
+    /// Writes `rel` (creating its directories) and returns its absolute path.
+    pub fn write(&self, rel: impl AsRef<Path>, content: impl AsRef<[u8]>) -> PathBuf {
         let p = self.root.join(rel);
         std::fs::create_dir_all(p.parent().expect("parent")).expect("create dirs");
-        std::fs::write(p, content).expect("write file");
-        self
+        std::fs::write(&p, content).expect("write file");
+        p
+    }
+
+    /// Creates a symlink at `rel` pointing to `target` and returns its absolute path.
+    #[cfg(unix)]
+    pub fn symlink(&self, rel: impl AsRef<Path>, target: impl AsRef<Path>) -> PathBuf {
+        let p = self.root.join(rel);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("create dirs");
+        std::os::unix::fs::symlink(target, &p).expect("create symlink");
+        p
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.root
     }
 }
 
 impl Drop for TempWorkspace {
     fn drop(&mut self) {
+        // Give back permissions a test may have taken away, so the tree can be deleted
+        // (symlinks are not followed).
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mut stack = vec![self.root.clone()];
+            while let Some(d) = stack.pop() {
+                let _ = std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o755));
+                for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+                    if e.file_type().is_ok_and(|t| t.is_dir()) {
+                        stack.push(e.path());
+                    }
+                }
+            }
+        }
         let _ = std::fs::remove_dir_all(&self.root);
     }
 }

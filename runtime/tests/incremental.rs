@@ -3,41 +3,13 @@
 //! Every step edits one file in memory, then writes the same bytes to disk and checks again.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::Path;
 
 use skills_runtime::check::{Affected, CheckOptions, Workspace, check_workspace};
 use skills_runtime::config::LoadOptions;
 use skills_runtime::settings::Settings;
 
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!(
-            "skills-incremental-{}-{n}-{name}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir.canonicalize().unwrap())
-    }
-
-    fn write(&self, rel: &str, text: &str) -> PathBuf {
-        let p = self.0.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(&p, text).unwrap();
-        p
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use skills_lsp_tests::TempWorkspace as TempDir;
 
 const CONFIG: &str = "skills:\n  spaces:\n    - {id: main, namespace: \"acme:docs\", sources: [fs]}\n    - {id: ops, namespace: ops, sources: [opsfs]}\n  sources:\n    - {id: fs, type: filesystem, options: {root: skills}}\n    - {id: opsfs, type: filesystem, options: {root: ops}}\n";
 
@@ -68,12 +40,12 @@ fn fixture() -> TempDir {
     t.write("config/runtime.yaml", CONFIG);
     t.write(
         "skills/writer/SKILL.md",
-        &skill("writer", "Uses $[acme:docs].checker and $[ops].deploy."),
+        skill("writer", "Uses $[acme:docs].checker and $[ops].deploy."),
     );
-    t.write("skills/checker/SKILL.md", &skill("checker", "Plain."));
+    t.write("skills/checker/SKILL.md", skill("checker", "Plain."));
     t.write(
         "ops/deploy/SKILL.md",
-        &skill("deploy", "Calls $[acme:docs].writer."),
+        skill("deploy", "Calls $[acme:docs].writer."),
     );
     t.write(
         "docs/guide.md",
@@ -118,10 +90,10 @@ fn summary(ws: &Workspace) -> String {
 
 /// Edits `rel` in memory, then on disk, and compares with a fresh check.
 fn edit_and_compare(t: &TempDir, ws: &mut Workspace, rel: &str, text: &str) -> Affected {
-    let path = t.0.join(rel);
+    let path = t.root.join(rel);
     let affected = ws.update_file(&path, Some(text.as_bytes()), &settings());
     t.write(rel, text);
-    let fresh = check(&t.0);
+    let fresh = check(&t.root);
     assert_eq!(
         summary(ws),
         summary(&fresh),
@@ -133,7 +105,7 @@ fn edit_and_compare(t: &TempDir, ws: &mut Workspace, rel: &str, text: &str) -> A
 #[test]
 fn body_edit_updates_only_that_file() {
     let t = fixture();
-    let mut ws = check(&t.0);
+    let mut ws = check(&t.root);
     let affected = edit_and_compare(
         &t,
         &mut ws,
@@ -142,10 +114,10 @@ fn body_edit_updates_only_that_file() {
     );
     assert_eq!(
         affected,
-        Affected::Files(vec![t.0.join("skills/writer/SKILL.md")])
+        Affected::Files(vec![t.root.join("skills/writer/SKILL.md")])
     );
     assert!(
-        ws.diagnostics_for(&t.0.join("skills/writer/SKILL.md"))
+        ws.diagnostics_for(&t.root.join("skills/writer/SKILL.md"))
             .iter()
             .any(|d| d.code() == "SK301" && d.help.as_deref() == Some("did you mean `checker`?"))
     );
@@ -154,7 +126,7 @@ fn body_edit_updates_only_that_file() {
 #[test]
 fn renaming_a_skill_relinks_the_index_and_every_mention() {
     let t = fixture();
-    let mut ws = check(&t.0);
+    let mut ws = check(&t.root);
     let affected = edit_and_compare(
         &t,
         &mut ws,
@@ -186,7 +158,7 @@ fn renaming_a_skill_relinks_the_index_and_every_mention() {
 #[test]
 fn a_rejected_skill_blocks_resolution_and_unblocks_when_fixed() {
     let t = fixture();
-    let mut ws = check(&t.0);
+    let mut ws = check(&t.root);
     edit_and_compare(
         &t,
         &mut ws,
@@ -213,7 +185,7 @@ fn a_rejected_skill_blocks_resolution_and_unblocks_when_fixed() {
 #[test]
 fn extra_files_are_added_updated_and_removed() {
     let t = fixture();
-    let mut ws = check(&t.0);
+    let mut ws = check(&t.root);
     edit_and_compare(
         &t,
         &mut ws,
@@ -229,19 +201,19 @@ fn extra_files_are_added_updated_and_removed() {
         &skill("idea", "$[ops].nope"),
     );
 
-    let path = t.0.join("docs/new.md");
+    let path = t.root.join("docs/new.md");
     ws.update_file(&path, Some(b"$[acme:docs].nope\n"), &settings());
     ws.remove_extra_file(&path, &settings());
     std::fs::remove_file(&path).unwrap();
-    assert_eq!(summary(&ws), summary(&check(&t.0)));
+    assert_eq!(summary(&ws), summary(&check(&t.root)));
     assert!(ws.diagnostics_for(&path).is_empty());
 }
 
 #[test]
 fn an_indexed_file_reverts_to_disk() {
     let t = fixture();
-    let mut ws = check(&t.0);
-    let path = t.0.join("skills/writer/SKILL.md");
+    let mut ws = check(&t.root);
+    let path = t.root.join("skills/writer/SKILL.md");
     ws.update_file(
         &path,
         Some(skill("renamed", "$[ops].x").as_bytes()),
@@ -249,13 +221,13 @@ fn an_indexed_file_reverts_to_disk() {
     );
     assert!(ws.index.lookup("acme:docs", "renamed").is_some());
     ws.update_file(&path, None, &settings());
-    assert_eq!(summary(&ws), summary(&check(&t.0)));
+    assert_eq!(summary(&ws), summary(&check(&t.root)));
 }
 
 #[test]
 fn many_random_edits_agree_with_fresh_checks() {
     let t = fixture();
-    let mut ws = check(&t.0);
+    let mut ws = check(&t.root);
     let names = ["writer", "checker", "deploy", "other", "Bad Name"];
     let mentions = [
         "$[acme:docs].writer",
@@ -298,9 +270,9 @@ fn many_random_edits_agree_with_fresh_checks() {
 #[test]
 fn config_buffers_stand_in_for_files_on_disk() {
     let t = fixture();
-    let overlay = t.0.join("config/runtime.yaml");
-    let env_file = t.0.join(".env");
-    let mut opts = LoadOptions::new(&t.0);
+    let overlay = t.root.join("config/runtime.yaml");
+    let env_file = t.root.join(".env");
+    let mut opts = LoadOptions::new(&t.root);
     opts.env = HashMap::new();
     let buffers = HashMap::from([
         (
@@ -332,9 +304,9 @@ fn config_buffers_stand_in_for_files_on_disk() {
 #[test]
 fn extra_files_analyzed_apart_give_the_same_workspace() {
     let t = fixture();
-    t.write("drafts/idea/SKILL.md", &skill("idea", "$[ops].nope"));
-    let full = check(&t.0);
-    let mut config = LoadOptions::new(&t.0);
+    t.write("drafts/idea/SKILL.md", skill("idea", "$[ops].nope"));
+    let full = check(&t.root);
+    let mut config = LoadOptions::new(&t.root);
     config.use_dotenv = false;
     config.env = HashMap::new();
     let mut no_include = settings();
@@ -353,7 +325,7 @@ fn extra_files_analyzed_apart_give_the_same_workspace() {
     ]
     .iter()
     .map(|rel| {
-        let p = t.0.join(rel);
+        let p = t.root.join(rel);
         skills_runtime::check::analyze_extra(&p, &p, &opts)
     })
     .collect();

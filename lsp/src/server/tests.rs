@@ -3,8 +3,7 @@
 //! the status command. (The full scenario suite runs the binary: `tests/e2e/lsp/`.)
 
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::Path;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::time::{Duration, Instant};
 
@@ -15,36 +14,9 @@ use super::transport::{FrameReader, frame};
 
 const TIMEOUT: Duration = Duration::from_secs(20);
 
-struct TempDir(PathBuf);
+use skills_lsp_tests::TempWorkspace as TempDir;
 
-impl TempDir {
-    fn new(name: &str) -> Self {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!(
-            "skills-lsp-server-{}-{n}-{name}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir.canonicalize().unwrap())
-    }
-
-    fn write(&self, rel: &str, text: &str) -> PathBuf {
-        let p = self.0.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(&p, text).unwrap();
-        p
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-const CONFIG: &str = "skills:\n  spaces:\n    - {id: main, namespace: \"acme:docs\", sources: [fs]}\n  sources:\n    - {id: fs, type: filesystem, options: {root: skills}}\n";
+use skills_lsp_tests::ONE_SPACE_CONFIG as CONFIG;
 
 fn skill(name: &str, body: &str) -> String {
     format!("---\nname: {name}\ndescription: The {name} skill.\n---\n{body}\n")
@@ -55,9 +27,9 @@ fn workspace(name: &str) -> TempDir {
     t.write("config/runtime.yaml", CONFIG);
     t.write(
         "skills/writer/SKILL.md",
-        &skill("writer", "Uses $[acme:docs].checker."),
+        skill("writer", "Uses $[acme:docs].checker."),
     );
-    t.write("skills/checker/SKILL.md", &skill("checker", "Plain."));
+    t.write("skills/checker/SKILL.md", skill("checker", "Plain."));
     t.write("docs/guide.md", "See $[acme:docs].writer.\n");
     t
 }
@@ -247,9 +219,9 @@ fn the_version_guard_skips_stale_analyses_and_reopened_documents() {
 #[test]
 fn rapid_edits_publish_in_order_and_end_with_the_last_version() {
     let t = workspace("rapid");
-    let path = t.0.join("skills/writer/SKILL.md");
+    let path = t.root.join("skills/writer/SKILL.md");
     let doc = uri(&path);
-    let mut c = Client::start(&t.0, push_client());
+    let mut c = Client::start(&t.root, push_client());
     let text = std::fs::read_to_string(&path).unwrap();
     c.notify(
         "textDocument/didOpen",
@@ -302,11 +274,11 @@ fn rapid_edits_publish_in_order_and_end_with_the_last_version() {
 #[test]
 fn renaming_a_skill_in_a_buffer_updates_mentions_in_other_files() {
     let t = workspace("relink");
-    let path = t.0.join("skills/checker/SKILL.md");
+    let path = t.root.join("skills/checker/SKILL.md");
     let doc = uri(&path);
-    let guide = uri(&t.0.join("docs/guide.md"));
-    let writer = uri(&t.0.join("skills/writer/SKILL.md"));
-    let mut c = Client::start(&t.0, push_client());
+    let guide = uri(&t.root.join("docs/guide.md"));
+    let writer = uri(&t.root.join("skills/writer/SKILL.md"));
+    let mut c = Client::start(&t.root, push_client());
     let text = skill("fact-checker", "Plain.");
     c.notify(
         "textDocument/didOpen",
@@ -339,10 +311,10 @@ fn renaming_a_skill_in_a_buffer_updates_mentions_in_other_files() {
 #[test]
 fn pull_clients_get_reports_and_no_pushes() {
     let t = workspace("pull");
-    let path = t.0.join("docs/guide.md");
+    let path = t.root.join("docs/guide.md");
     let doc = uri(&path);
     let mut c = Client::start(
-        &t.0,
+        &t.root,
         json!({"textDocument": {"diagnostic": {}, "publishDiagnostics": {}}}),
     );
     c.notify(
@@ -379,7 +351,7 @@ fn pull_clients_get_reports_and_no_pushes() {
 #[test]
 fn server_status_reports_workspaces_and_counts() {
     let t = workspace("status");
-    let mut c = Client::start(&t.0, push_client());
+    let mut c = Client::start(&t.root, push_client());
     let r = c.request(
         "workspace/executeCommand",
         json!({"command": "skills.serverStatus", "arguments": []}),
@@ -389,10 +361,10 @@ fn server_status_reports_workspaces_and_counts() {
     assert_eq!(status["skills"], 2);
     assert_eq!(status["positionEncoding"], "utf-16");
     let ws = &status["folders"][0]["workspaces"][0];
-    assert_eq!(ws["root"], t.0.display().to_string());
+    assert_eq!(ws["root"], t.root.display().to_string());
     assert_eq!(
         ws["configFiles"],
-        json!([t.0.join("config/runtime.yaml").display().to_string()])
+        json!([t.root.join("config/runtime.yaml").display().to_string()])
     );
     let unknown = c.request(
         "workspace/executeCommand",
@@ -405,7 +377,7 @@ fn server_status_reports_workspaces_and_counts() {
 #[test]
 fn end_of_input_without_shutdown_is_not_a_clean_exit() {
     let t = workspace("eof");
-    let mut c = Client::start(&t.0, push_client());
+    let mut c = Client::start(&t.root, push_client());
     c.to_server = None;
     assert!(!c.server.take().unwrap().join().unwrap());
 }
