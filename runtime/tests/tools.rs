@@ -1117,6 +1117,20 @@ async fn skill_exec_runs_the_declared_action_with_its_env() {
     assert_eq!(intent.resolve_error, None);
 }
 
+#[test]
+fn builtin_tools_hand_the_gate_the_resolved_skill_action_unchanged() {
+    use skills_runtime::agent::run::{BuiltinTools, ToolSet};
+    let h = skill_harness("skills-intent", true, false);
+    let args: Map<String, Value> = json!({"skill_mention": "$[web].hello", "action_id": "greet"})
+        .as_object()
+        .cloned()
+        .unwrap();
+    let given = BuiltinTools.skill_action("skill_exec", &args, &h.ctx);
+    let resolved = tools::resolve_skill_action(&h.ctx, "$[web].hello", "greet");
+    assert_eq!(given.as_ref(), Some(&resolved));
+    assert_eq!(BuiltinTools.skill_action("shell_exec", &args, &h.ctx), None);
+}
+
 #[tokio::test]
 async fn skill_exec_refuses_bad_mentions_actions_and_paths() {
     let h = skill_harness("skills-bad", true, false);
