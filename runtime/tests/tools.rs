@@ -14,6 +14,7 @@ use skills_runtime::agent::cancel::CancelToken;
 use skills_runtime::agent::config::{
     OsSandboxMode, RunConfig, SafetyConfig, SafetyMode, SandboxConfig, SandboxPolicy,
 };
+use skills_runtime::agent::sandbox::SandboxAdapter;
 use skills_runtime::agent::tools::{
     self, HumanIo, ToolContext, ToolEventSink, ToolInvocation, ToolResult,
 };
@@ -128,12 +129,13 @@ fn harness_with(tag: &str, config: RunConfig, skills: SkillIndex) -> Harness {
     let events = Arc::new(Events::default());
     let ctx = ToolContext {
         workspace_root: ws.path().to_path_buf(),
-        config: Arc::new(config),
         env_store: Arc::new(Mutex::new(HashMap::new())),
         cancel: CancelToken::new(),
         human: None,
         events: events.clone(),
         skills: Arc::new(skills),
+        sandbox: SandboxAdapter::from_config(&config.sandbox).map(Arc::new),
+        config: Arc::new(config),
     };
     Harness { ws, ctx, events }
 }
@@ -1053,6 +1055,7 @@ fn skill_harness(tag: &str, actions: bool, references: bool) -> Harness {
         human: None,
         events: events.clone(),
         skills: Arc::new(index),
+        sandbox: None,
     };
     Harness { ws, ctx, events }
 }
@@ -1274,6 +1277,52 @@ async fn restricted_without_an_adapter_is_denied_never_run_unsandboxed() {
         .await;
     assert_eq!(r.error_kind.as_deref(), Some("validation"));
     assert_eq!(r.stderr, "invalid sandbox policy: none");
+}
+
+#[tokio::test]
+async fn shell_tools_use_the_adapter_created_for_the_run_not_a_fresh_lookup() {
+    // The run's adapter is what counts, whatever the configuration would resolve to now.
+    let mut h = harness("sandbox-run-adapter");
+    h.ctx.sandbox = Some(Arc::new(SandboxAdapter::Seatbelt {
+        sandbox_exec: "sandbox-exec".into(),
+        profile: String::new(),
+    }));
+    let r = h
+        .call(
+            "shell_exec",
+            json!({"argv": ["true"], "sandbox": "restricted"}),
+        )
+        .await;
+    assert_eq!(r.error_kind.as_deref(), Some("sandbox_denied"));
+    assert_eq!(r.stderr, "Seatbelt sandbox profile is empty.");
+    assert_eq!(
+        r.data.unwrap()["sandbox"]["adapter"],
+        "SeatbeltSandboxAdapter"
+    );
+
+    let mut config = run_config();
+    config.sandbox.os_mode = OsSandboxMode::Bubblewrap;
+    config.sandbox.bwrap_path = "/bin/true".into();
+    let mut h = harness_with("sandbox-run-none", config, SkillIndex::default());
+    assert!(h.ctx.sandbox.is_some(), "the harness resolves it once");
+    h.ctx.sandbox = None;
+    let r = h
+        .call(
+            "shell_exec",
+            json!({"argv": ["true"], "sandbox": "restricted"}),
+        )
+        .await;
+    assert_eq!(r.error_kind.as_deref(), Some("sandbox_denied"));
+    assert_eq!(
+        r.stderr,
+        "Sandbox is required but no sandbox adapter is configured."
+    );
+    assert_eq!(
+        r.data,
+        Some(
+            json!({"sandbox": {"requested": "restricted", "effective": "restricted", "adapter": null, "active": false}})
+        )
+    );
 }
 
 /// Whether bubblewrap can run here; `false` (after a loud notice) when the test should be

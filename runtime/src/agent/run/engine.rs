@@ -21,6 +21,7 @@ use crate::agent::json::python_float_repr;
 use crate::agent::llm::{ChatRequest, ChatStreamEvent, LlmError, RetryScheduled, ToolCall};
 use crate::agent::prompt::PromptBuilder;
 use crate::agent::safety::{Redactor, logged_arguments};
+use crate::agent::sandbox::SandboxAdapter;
 use crate::agent::skills::{self, Mentioned};
 use crate::agent::tools::ToolContext;
 
@@ -97,6 +98,7 @@ impl Run {
             human: setup.human.clone(),
             events: side_events.clone(),
             skills: setup.index.clone(),
+            sandbox: SandboxAdapter::from_config(&setup.config.sandbox).map(Arc::new),
         };
         Run {
             task: request.task,
