@@ -551,6 +551,24 @@ async fn unknown_mentions_are_reported_once_and_the_run_continues() {
 }
 
 #[tokio::test]
+async fn a_mention_into_a_configured_space_without_skills_is_skill_unknown() {
+    let ws = Ws::new(
+        "mentions-empty-space",
+        json!({"skills": {
+            "spaces": [{"id": "empty", "namespace": "empty", "sources": ["none"]}],
+            "sources": [{"id": "none", "type": "filesystem", "options": {"root": "empty"}}]}}),
+    );
+    std::fs::create_dir_all(ws.root.join("empty")).unwrap();
+    let setup = ws.setup(json!([text("done")]));
+    let (events, result) = run(setup, "use $[empty].writer and $[docs].xy").await;
+    assert_eq!(result.status, RunStatus::Completed);
+    let unresolved = find(&events, "skill_mention_unresolved");
+    assert_eq!(unresolved.len(), 2, "{:#?}", labels(&events));
+    assert_eq!(unresolved[0].payload["code"], "SKILL_UNKNOWN");
+    assert_eq!(unresolved[1].payload["code"], "SKILL_SPACE_NOT_CONFIGURED");
+}
+
+#[tokio::test]
 async fn reusing_a_run_id_resumes_with_a_summary_of_the_previous_segment() {
     let ws = Ws::new("resume", json!({}));
     let setup = ws.setup(json!([text("first answer")]));

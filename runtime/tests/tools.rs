@@ -1012,7 +1012,8 @@ async fn update_plan_emits_plan_updated_and_allows_one_step_in_progress() {
 
 const SKILL_MD: &str = "---\nname: hello\ndescription: says hello\nactions:\n  greet:\n    argv: [\"sh\", \"actions/greet.sh\", \"x\"]\n    timeout_ms: 5000\n    env:\n      GREETING: hi\n      COUNT: 3\n  escape:\n    argv: [\"sh\", \"../outside.sh\"]\n---\n# Hello\n";
 
-/// A workspace with space `web` holding skill `hello` (an action and a reference file).
+/// A workspace with space `web` holding skill `hello` (an action and a reference file), and
+/// space `empty`, configured and enabled, whose source holds no skill.
 fn skill_harness(tag: &str, actions: bool, references: bool) -> Harness {
     let ws = TempDir::new(tag);
     let root = ws.path();
@@ -1023,8 +1024,9 @@ fn skill_harness(tag: &str, actions: bool, references: bool) -> Harness {
     };
     write(
         "config/runtime.yaml",
-        "skills:\n  spaces:\n    - id: web\n      namespace: web\n      sources: [fs]\n  sources:\n    - id: fs\n      type: filesystem\n      options:\n        root: skills\n",
+        "skills:\n  spaces:\n    - id: web\n      namespace: web\n      sources: [fs]\n    - id: empty\n      namespace: empty\n      sources: [none]\n  sources:\n    - id: fs\n      type: filesystem\n      options:\n        root: skills\n    - id: none\n      type: filesystem\n      options:\n        root: empty\n",
     );
+    std::fs::create_dir_all(root.join("empty")).unwrap();
     write("skills/hello/SKILL.md", SKILL_MD);
     write(
         "skills/hello/actions/greet.sh",
@@ -1044,6 +1046,8 @@ fn skill_harness(tag: &str, actions: bool, references: bool) -> Harness {
         "fixture skill indexed"
     );
     let mut config = run_config();
+    config.skills.configured_namespaces =
+        RunConfig::from_workspace(&cfg).skills.configured_namespaces;
     config.skills.actions_enabled = actions;
     config.skills.references_enabled = references;
     let events = Arc::new(Events::default());
@@ -1208,6 +1212,48 @@ async fn skill_exec_refuses_bad_mentions_actions_and_paths() {
     assert_eq!(
         intent.resolve_error.as_deref(),
         Some("SKILL_SPACE_NOT_CONFIGURED: Skill space is not configured or disabled.")
+    );
+}
+
+#[tokio::test]
+async fn a_configured_space_without_skills_answers_skill_unknown_not_space_not_configured() {
+    // As `manager_ops.resolve_mentions`: the namespace is an enabled space, so the name is
+    // what is missing, whether or not the space indexed anything.
+    let h = skill_harness("skills-empty-space", true, true);
+    let r = h
+        .call(
+            "skill_exec",
+            json!({"skill_mention": "$[empty].nobody", "action_id": "x"}),
+        )
+        .await;
+    assert_eq!(r.error_kind.as_deref(), Some("not_found"));
+    assert_eq!(
+        r.data.unwrap(),
+        json!({"error": {"code": "SKILL_UNKNOWN", "message": "Referenced skill is not found in configured spaces.", "details": {"mention": "$[empty].nobody"}}})
+    );
+    let r = h
+        .call(
+            "skill_ref_read",
+            json!({"skill_mention": "$[empty].nobody", "ref_path": "references/a.md"}),
+        )
+        .await;
+    assert_eq!(r.error_kind.as_deref(), Some("not_found"));
+    assert_eq!(r.data.unwrap()["error"]["code"], "SKILL_UNKNOWN");
+    let intent = tools::resolve_skill_action(&h.ctx, "$[empty].nobody", "x");
+    assert_eq!(
+        intent.resolve_error.as_deref(),
+        Some("SKILL_UNKNOWN: Referenced skill is not found in configured spaces.")
+    );
+    // A namespace that is no enabled space is still "not configured".
+    let r = h
+        .call(
+            "skill_ref_read",
+            json!({"skill_mention": "$[nope].nobody", "ref_path": "references/a.md"}),
+        )
+        .await;
+    assert_eq!(
+        r.data.unwrap()["error"]["code"],
+        "SKILL_SPACE_NOT_CONFIGURED"
     );
 }
 

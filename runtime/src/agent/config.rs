@@ -97,6 +97,11 @@ pub struct SkillsRunConfig {
     pub env_var_missing_policy: EnvVarMissingPolicy,
     pub injection_max_bytes: Option<u64>,
     pub bundle_max_bytes: u64,
+    /// The namespaces of the enabled spaces of `skills.spaces`, which the skill tools resolve
+    /// mentions against: a namespace outside them is `SKILL_SPACE_NOT_CONFIGURED`, a name not
+    /// indexed inside them `SKILL_UNKNOWN`. Empty when no source is configured either, since the
+    /// reference then reports every mention as not configured.
+    pub configured_namespaces: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -148,6 +153,7 @@ impl Default for RunConfig {
                 env_var_missing_policy: EnvVarMissingPolicy::AskHuman,
                 injection_max_bytes: None,
                 bundle_max_bytes: 1_048_576,
+                configured_namespaces: Vec::new(),
             },
             prompt: PromptConfig {
                 profile: "default_agent".into(),
@@ -369,6 +375,15 @@ impl RunConfig {
         if let Some(v) = t.uint("skills.bundles.max_bytes") {
             k.bundle_max_bytes = v;
         }
+        if !ws.skills.sources.is_empty() {
+            k.configured_namespaces = ws
+                .skills
+                .spaces
+                .iter()
+                .filter(|s| s.enabled)
+                .map(|s| s.namespace.clone())
+                .collect();
+        }
 
         let p = &mut c.prompt;
         if let Some(v) = t.str("prompt.profile") {
@@ -519,6 +534,18 @@ mod tests {
             c.skills.env_var_missing_policy,
             EnvVarMissingPolicy::SkipSkill
         );
+    }
+
+    #[test]
+    fn configured_namespaces_are_the_enabled_spaces_when_a_source_exists() {
+        let spaces = "skills:\n  spaces:\n    - {id: a, namespace: web, sources: [fs]}\n    - {id: b, namespace: off, sources: [fs], enabled: false}\n";
+        let c = RunConfig::from_workspace(&ws(&format!(
+            "{spaces}  sources:\n    - {{id: fs, type: filesystem, options: {{root: skills}}}}\n"
+        )));
+        assert_eq!(c.skills.configured_namespaces, ["web"]);
+        // No source: the reference reports every mention as not configured.
+        let c = RunConfig::from_workspace(&ws(spaces));
+        assert!(c.skills.configured_namespaces.is_empty());
     }
 
     #[test]
