@@ -1286,6 +1286,23 @@ async fn skill_ref_read_reads_only_references() {
     assert_eq!(r.error_kind.as_deref(), Some("not_found"));
 }
 
+#[tokio::test]
+async fn skill_ref_read_reads_the_configured_default_max_bytes_without_max_bytes() {
+    let mut h = skill_harness("skills-ref-default", false, true);
+    let mut config = (*h.ctx.config).clone();
+    config.skills.references_default_max_bytes = 6;
+    h.ctx.config = Arc::new(config);
+    let args = json!({"skill_mention": "$[web].hello", "ref_path": "references/guide.md"});
+    let r = call_with(&h.ctx, "skill_ref_read", args.clone()).await;
+    assert!(r.truncated, "{r:?}");
+    assert_eq!(r.stdout, "012345\n<truncated>");
+    // An explicit max_bytes still wins.
+    let mut explicit = args;
+    explicit["max_bytes"] = json!(100);
+    let r = call_with(&h.ctx, "skill_ref_read", explicit).await;
+    assert_eq!((r.truncated, r.stdout.as_str()), (false, "0123456789"));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Sandbox
 

@@ -94,6 +94,8 @@ pub struct SkillsRunConfig {
     pub references_enabled: bool,
     /// `skills.references.allow_assets`.
     pub references_allow_assets: bool,
+    /// `skills.references.default_max_bytes`: what `skill_ref_read` reads without `max_bytes`.
+    pub references_default_max_bytes: u64,
     pub env_var_missing_policy: EnvVarMissingPolicy,
     pub injection_max_bytes: Option<u64>,
     pub bundle_max_bytes: u64,
@@ -150,6 +152,7 @@ impl Default for RunConfig {
                 actions_enabled: false,
                 references_enabled: false,
                 references_allow_assets: false,
+                references_default_max_bytes: 64 * 1024,
                 env_var_missing_policy: EnvVarMissingPolicy::AskHuman,
                 injection_max_bytes: None,
                 bundle_max_bytes: 1_048_576,
@@ -366,6 +369,13 @@ impl RunConfig {
         if let Some(v) = t.bool("skills.references.allow_assets") {
             k.references_allow_assets = v;
         }
+        // `ge=1` upstream: a smaller value does not load there, so it is not taken here.
+        if let Some(v) = t
+            .uint("skills.references.default_max_bytes")
+            .filter(|&v| v >= 1)
+        {
+            k.references_default_max_bytes = v;
+        }
         match t.choice("skills.env_var_missing_policy").as_deref() {
             Some("fail_fast") => k.env_var_missing_policy = EnvVarMissingPolicy::FailFast,
             Some("skip_skill") => k.env_var_missing_policy = EnvVarMissingPolicy::SkipSkill,
@@ -512,7 +522,7 @@ mod tests {
              sandbox: {profile: balanced, os: {mode: none}}\n\
              models: {executor: m1}\n\
              prompt: {profile: generation_direct, history: {max_messages: 4}}\n\
-             skills: {env_var_missing_policy: skip_skill}\n");
+             skills: {env_var_missing_policy: skip_skill, references: {default_max_bytes: 10}}\n");
         assert!(w.loads, "{:?}", w.diagnostics);
         w.env.insert(
             "SKILLS_RUNTIME_SDK_LLM_BASE_URL".into(),
@@ -534,6 +544,7 @@ mod tests {
             c.skills.env_var_missing_policy,
             EnvVarMissingPolicy::SkipSkill
         );
+        assert_eq!(c.skills.references_default_max_bytes, 10);
     }
 
     #[test]

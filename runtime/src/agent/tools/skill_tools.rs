@@ -22,8 +22,6 @@ use crate::skill::SkillDocument;
 use crate::text::{parse_python_int, python_strip};
 use crate::yaml::{NodeId, NodeKind, ScalarKind, YamlDoc};
 
-/// `skills.references.default_max_bytes` (the reference's default; not configurable here).
-const REFERENCES_DEFAULT_MAX_BYTES: i64 = 64 * 1024;
 /// Deepest YAML nesting converted from an action definition.
 const MAX_ACTION_DEPTH: usize = 64;
 
@@ -648,7 +646,8 @@ pub(crate) fn skill_ref_read(args: &Map<String, Value>, ctx: &ToolContext) -> To
         )
         .into_result("not_found");
     }
-    let mut max_bytes = REFERENCES_DEFAULT_MAX_BYTES;
+    let mut max_bytes =
+        i64::try_from(ctx.config.skills.references_default_max_bytes).unwrap_or(i64::MAX);
     if let Some(raw) = args.get("max_bytes").filter(|v| !v.is_null()) {
         let Some(n) = python_int(raw) else {
             return path_invalid("max_bytes must be an integer.", json!({"max_bytes": raw}))
