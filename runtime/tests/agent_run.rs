@@ -12,7 +12,10 @@ use skills_runtime::agent::approvals::{
 };
 use skills_runtime::agent::events::Event;
 use skills_runtime::agent::llm::scripted::ScriptedBackend;
-use skills_runtime::agent::run::{RunRequest, RunResult, RunSetup, RunStatus, start};
+use skills_runtime::agent::run::{
+    BuiltinTools, RunRequest, RunResult, RunSetup, RunStatus, ToolFuture, ToolSet, start,
+};
+use skills_runtime::agent::tools::{GateCategory, SkillActionIntent, ToolContext, ToolInvocation};
 use skills_runtime::agent::wal;
 use skills_runtime::config::LoadOptions;
 
@@ -548,6 +551,24 @@ async fn unknown_mentions_are_reported_once_and_the_run_continues() {
 }
 
 #[tokio::test]
+async fn a_mention_into_a_configured_space_without_skills_is_skill_unknown() {
+    let ws = Ws::new(
+        "mentions-empty-space",
+        json!({"skills": {
+            "spaces": [{"id": "empty", "namespace": "empty", "sources": ["none"]}],
+            "sources": [{"id": "none", "type": "filesystem", "options": {"root": "empty"}}]}}),
+    );
+    std::fs::create_dir_all(ws.root.join("empty")).unwrap();
+    let setup = ws.setup(json!([text("done")]));
+    let (events, result) = run(setup, "use $[empty].writer and $[docs].xy").await;
+    assert_eq!(result.status, RunStatus::Completed);
+    let unresolved = find(&events, "skill_mention_unresolved");
+    assert_eq!(unresolved.len(), 2, "{:#?}", labels(&events));
+    assert_eq!(unresolved[0].payload["code"], "SKILL_UNKNOWN");
+    assert_eq!(unresolved[1].payload["code"], "SKILL_SPACE_NOT_CONFIGURED");
+}
+
+#[tokio::test]
 async fn reusing_a_run_id_resumes_with_a_summary_of_the_previous_segment() {
     let ws = Ws::new("resume", json!({}));
     let setup = ws.setup(json!([text("first answer")]));
@@ -900,4 +921,52 @@ async fn an_initial_history_is_kept_and_suppresses_the_resume_summary() {
         find(&all, "llm_request_started")[1].payload["messages_count"],
         5
     );
+}
+
+/// The built-in tools, recording the thread each `skill_action` resolution runs on.
+#[derive(Default)]
+struct ThreadProbe(std::sync::Mutex<Vec<std::thread::ThreadId>>);
+
+impl ToolSet for ThreadProbe {
+    fn specs(&self) -> Vec<skills_runtime::agent::llm::ToolSpec> {
+        BuiltinTools.specs()
+    }
+    fn category(&self, name: &str) -> Option<GateCategory> {
+        BuiltinTools.category(name)
+    }
+    fn skill_action(
+        &self,
+        name: &str,
+        args: &serde_json::Map<String, Value>,
+        ctx: &ToolContext,
+    ) -> Option<SkillActionIntent> {
+        self.0.lock().unwrap().push(std::thread::current().id());
+        BuiltinTools.skill_action(name, args, ctx)
+    }
+    fn execute<'a>(&'a self, call: ToolInvocation<'a>, ctx: &'a ToolContext) -> ToolFuture<'a> {
+        BuiltinTools.execute(call, ctx)
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn skill_actions_are_resolved_on_the_blocking_pool_not_the_run_task() {
+    let ws = Ws::new("skill-action-thread", json!({}));
+    let mut setup = ws.setup(json!([
+        calls(vec![call(
+            "c1",
+            "skill_exec",
+            json!({"skill_mention": "$[web].hello", "action_id": "greet"})
+        )]),
+        text("done")
+    ]));
+    let probe = Arc::new(ThreadProbe::default());
+    setup.tools = probe.clone();
+    setup.approvals = Some(Arc::new(FixedApprovals(ApprovalDecision::Denied)));
+    let (_, result) = run(setup, "go").await;
+    assert_eq!(result.status, RunStatus::Completed);
+    let threads = probe.0.lock().unwrap().clone();
+    // Once for the streamed call (`llm_response_delta`), once to log and gate it.
+    assert_eq!(threads.len(), 2, "{threads:?}");
+    // The run's task runs on this thread (current-thread runtime); the resolution does not.
+    assert!(threads.iter().all(|t| *t != std::thread::current().id()));
 }

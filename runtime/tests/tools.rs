@@ -14,6 +14,7 @@ use skills_runtime::agent::cancel::CancelToken;
 use skills_runtime::agent::config::{
     OsSandboxMode, RunConfig, SafetyConfig, SafetyMode, SandboxConfig, SandboxPolicy,
 };
+use skills_runtime::agent::sandbox::SandboxAdapter;
 use skills_runtime::agent::tools::{
     self, HumanIo, ToolContext, ToolEventSink, ToolInvocation, ToolResult,
 };
@@ -128,12 +129,13 @@ fn harness_with(tag: &str, config: RunConfig, skills: SkillIndex) -> Harness {
     let events = Arc::new(Events::default());
     let ctx = ToolContext {
         workspace_root: ws.path().to_path_buf(),
-        config: Arc::new(config),
         env_store: Arc::new(Mutex::new(HashMap::new())),
         cancel: CancelToken::new(),
         human: None,
         events: events.clone(),
         skills: Arc::new(skills),
+        sandbox: SandboxAdapter::from_config(&config.sandbox).map(Arc::new),
+        config: Arc::new(config),
     };
     Harness { ws, ctx, events }
 }
@@ -1010,7 +1012,8 @@ async fn update_plan_emits_plan_updated_and_allows_one_step_in_progress() {
 
 const SKILL_MD: &str = "---\nname: hello\ndescription: says hello\nactions:\n  greet:\n    argv: [\"sh\", \"actions/greet.sh\", \"x\"]\n    timeout_ms: 5000\n    env:\n      GREETING: hi\n      COUNT: 3\n  escape:\n    argv: [\"sh\", \"../outside.sh\"]\n---\n# Hello\n";
 
-/// A workspace with space `web` holding skill `hello` (an action and a reference file).
+/// A workspace with space `web` holding skill `hello` (an action and a reference file), and
+/// space `empty`, configured and enabled, whose source holds no skill.
 fn skill_harness(tag: &str, actions: bool, references: bool) -> Harness {
     let ws = TempDir::new(tag);
     let root = ws.path();
@@ -1021,8 +1024,9 @@ fn skill_harness(tag: &str, actions: bool, references: bool) -> Harness {
     };
     write(
         "config/runtime.yaml",
-        "skills:\n  spaces:\n    - id: web\n      namespace: web\n      sources: [fs]\n  sources:\n    - id: fs\n      type: filesystem\n      options:\n        root: skills\n",
+        "skills:\n  spaces:\n    - id: web\n      namespace: web\n      sources: [fs]\n    - id: empty\n      namespace: empty\n      sources: [none]\n  sources:\n    - id: fs\n      type: filesystem\n      options:\n        root: skills\n    - id: none\n      type: filesystem\n      options:\n        root: empty\n",
     );
+    std::fs::create_dir_all(root.join("empty")).unwrap();
     write("skills/hello/SKILL.md", SKILL_MD);
     write(
         "skills/hello/actions/greet.sh",
@@ -1042,6 +1046,8 @@ fn skill_harness(tag: &str, actions: bool, references: bool) -> Harness {
         "fixture skill indexed"
     );
     let mut config = run_config();
+    config.skills.configured_namespaces =
+        RunConfig::from_workspace(&cfg).skills.configured_namespaces;
     config.skills.actions_enabled = actions;
     config.skills.references_enabled = references;
     let events = Arc::new(Events::default());
@@ -1053,6 +1059,7 @@ fn skill_harness(tag: &str, actions: bool, references: bool) -> Harness {
         human: None,
         events: events.clone(),
         skills: Arc::new(index),
+        sandbox: None,
     };
     Harness { ws, ctx, events }
 }
@@ -1115,6 +1122,20 @@ async fn skill_exec_runs_the_declared_action_with_its_env() {
     assert_eq!(intent.timeout_ms, Some(5000));
     assert_eq!(intent.env_keys, ["COUNT", "GREETING"]);
     assert_eq!(intent.resolve_error, None);
+}
+
+#[test]
+fn builtin_tools_hand_the_gate_the_resolved_skill_action_unchanged() {
+    use skills_runtime::agent::run::{BuiltinTools, ToolSet};
+    let h = skill_harness("skills-intent", true, false);
+    let args: Map<String, Value> = json!({"skill_mention": "$[web].hello", "action_id": "greet"})
+        .as_object()
+        .cloned()
+        .unwrap();
+    let given = BuiltinTools.skill_action("skill_exec", &args, &h.ctx);
+    let resolved = tools::resolve_skill_action(&h.ctx, "$[web].hello", "greet");
+    assert_eq!(given.as_ref(), Some(&resolved));
+    assert_eq!(BuiltinTools.skill_action("shell_exec", &args, &h.ctx), None);
 }
 
 #[tokio::test]
@@ -1195,6 +1216,48 @@ async fn skill_exec_refuses_bad_mentions_actions_and_paths() {
 }
 
 #[tokio::test]
+async fn a_configured_space_without_skills_answers_skill_unknown_not_space_not_configured() {
+    // As `manager_ops.resolve_mentions`: the namespace is an enabled space, so the name is
+    // what is missing, whether or not the space indexed anything.
+    let h = skill_harness("skills-empty-space", true, true);
+    let r = h
+        .call(
+            "skill_exec",
+            json!({"skill_mention": "$[empty].nobody", "action_id": "x"}),
+        )
+        .await;
+    assert_eq!(r.error_kind.as_deref(), Some("not_found"));
+    assert_eq!(
+        r.data.unwrap(),
+        json!({"error": {"code": "SKILL_UNKNOWN", "message": "Referenced skill is not found in configured spaces.", "details": {"mention": "$[empty].nobody"}}})
+    );
+    let r = h
+        .call(
+            "skill_ref_read",
+            json!({"skill_mention": "$[empty].nobody", "ref_path": "references/a.md"}),
+        )
+        .await;
+    assert_eq!(r.error_kind.as_deref(), Some("not_found"));
+    assert_eq!(r.data.unwrap()["error"]["code"], "SKILL_UNKNOWN");
+    let intent = tools::resolve_skill_action(&h.ctx, "$[empty].nobody", "x");
+    assert_eq!(
+        intent.resolve_error.as_deref(),
+        Some("SKILL_UNKNOWN: Referenced skill is not found in configured spaces.")
+    );
+    // A namespace that is no enabled space is still "not configured".
+    let r = h
+        .call(
+            "skill_ref_read",
+            json!({"skill_mention": "$[nope].nobody", "ref_path": "references/a.md"}),
+        )
+        .await;
+    assert_eq!(
+        r.data.unwrap()["error"]["code"],
+        "SKILL_SPACE_NOT_CONFIGURED"
+    );
+}
+
+#[tokio::test]
 async fn skill_ref_read_reads_only_references() {
     let h = skill_harness("skills-ref", false, true);
     let call = |ref_path: &str, extra: Value| {
@@ -1221,6 +1284,23 @@ async fn skill_ref_read_reads_only_references() {
     assert_eq!(r.stderr, "ref_path must not contain '..' segments.");
     let r = call("references/none.md", json!({})).await;
     assert_eq!(r.error_kind.as_deref(), Some("not_found"));
+}
+
+#[tokio::test]
+async fn skill_ref_read_reads_the_configured_default_max_bytes_without_max_bytes() {
+    let mut h = skill_harness("skills-ref-default", false, true);
+    let mut config = (*h.ctx.config).clone();
+    config.skills.references_default_max_bytes = 6;
+    h.ctx.config = Arc::new(config);
+    let args = json!({"skill_mention": "$[web].hello", "ref_path": "references/guide.md"});
+    let r = call_with(&h.ctx, "skill_ref_read", args.clone()).await;
+    assert!(r.truncated, "{r:?}");
+    assert_eq!(r.stdout, "012345\n<truncated>");
+    // An explicit max_bytes still wins.
+    let mut explicit = args;
+    explicit["max_bytes"] = json!(100);
+    let r = call_with(&h.ctx, "skill_ref_read", explicit).await;
+    assert_eq!((r.truncated, r.stdout.as_str()), (false, "0123456789"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1260,6 +1340,52 @@ async fn restricted_without_an_adapter_is_denied_never_run_unsandboxed() {
         .await;
     assert_eq!(r.error_kind.as_deref(), Some("validation"));
     assert_eq!(r.stderr, "invalid sandbox policy: none");
+}
+
+#[tokio::test]
+async fn shell_tools_use_the_adapter_created_for_the_run_not_a_fresh_lookup() {
+    // The run's adapter is what counts, whatever the configuration would resolve to now.
+    let mut h = harness("sandbox-run-adapter");
+    h.ctx.sandbox = Some(Arc::new(SandboxAdapter::Seatbelt {
+        sandbox_exec: "sandbox-exec".into(),
+        profile: String::new(),
+    }));
+    let r = h
+        .call(
+            "shell_exec",
+            json!({"argv": ["true"], "sandbox": "restricted"}),
+        )
+        .await;
+    assert_eq!(r.error_kind.as_deref(), Some("sandbox_denied"));
+    assert_eq!(r.stderr, "Seatbelt sandbox profile is empty.");
+    assert_eq!(
+        r.data.unwrap()["sandbox"]["adapter"],
+        "SeatbeltSandboxAdapter"
+    );
+
+    let mut config = run_config();
+    config.sandbox.os_mode = OsSandboxMode::Bubblewrap;
+    config.sandbox.bwrap_path = "/bin/true".into();
+    let mut h = harness_with("sandbox-run-none", config, SkillIndex::default());
+    assert!(h.ctx.sandbox.is_some(), "the harness resolves it once");
+    h.ctx.sandbox = None;
+    let r = h
+        .call(
+            "shell_exec",
+            json!({"argv": ["true"], "sandbox": "restricted"}),
+        )
+        .await;
+    assert_eq!(r.error_kind.as_deref(), Some("sandbox_denied"));
+    assert_eq!(
+        r.stderr,
+        "Sandbox is required but no sandbox adapter is configured."
+    );
+    assert_eq!(
+        r.data,
+        Some(
+            json!({"sandbox": {"requested": "restricted", "effective": "restricted", "adapter": null, "active": false}})
+        )
+    );
 }
 
 /// Whether bubblewrap can run here; `false` (after a loud notice) when the test should be

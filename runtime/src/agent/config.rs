@@ -94,9 +94,16 @@ pub struct SkillsRunConfig {
     pub references_enabled: bool,
     /// `skills.references.allow_assets`.
     pub references_allow_assets: bool,
+    /// `skills.references.default_max_bytes`: what `skill_ref_read` reads without `max_bytes`.
+    pub references_default_max_bytes: u64,
     pub env_var_missing_policy: EnvVarMissingPolicy,
     pub injection_max_bytes: Option<u64>,
     pub bundle_max_bytes: u64,
+    /// The namespaces of the enabled spaces of `skills.spaces`, which the skill tools resolve
+    /// mentions against: a namespace outside them is `SKILL_SPACE_NOT_CONFIGURED`, a name not
+    /// indexed inside them `SKILL_UNKNOWN`. Empty when no source is configured either, since the
+    /// reference then reports every mention as not configured.
+    pub configured_namespaces: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -145,9 +152,11 @@ impl Default for RunConfig {
                 actions_enabled: false,
                 references_enabled: false,
                 references_allow_assets: false,
+                references_default_max_bytes: 64 * 1024,
                 env_var_missing_policy: EnvVarMissingPolicy::AskHuman,
                 injection_max_bytes: None,
                 bundle_max_bytes: 1_048_576,
+                configured_namespaces: Vec::new(),
             },
             prompt: PromptConfig {
                 profile: "default_agent".into(),
@@ -360,6 +369,13 @@ impl RunConfig {
         if let Some(v) = t.bool("skills.references.allow_assets") {
             k.references_allow_assets = v;
         }
+        // `ge=1` upstream: a smaller value does not load there, so it is not taken here.
+        if let Some(v) = t
+            .uint("skills.references.default_max_bytes")
+            .filter(|&v| v >= 1)
+        {
+            k.references_default_max_bytes = v;
+        }
         match t.choice("skills.env_var_missing_policy").as_deref() {
             Some("fail_fast") => k.env_var_missing_policy = EnvVarMissingPolicy::FailFast,
             Some("skip_skill") => k.env_var_missing_policy = EnvVarMissingPolicy::SkipSkill,
@@ -368,6 +384,15 @@ impl RunConfig {
         }
         if let Some(v) = t.uint("skills.bundles.max_bytes") {
             k.bundle_max_bytes = v;
+        }
+        if !ws.skills.sources.is_empty() {
+            k.configured_namespaces = ws
+                .skills
+                .spaces
+                .iter()
+                .filter(|s| s.enabled)
+                .map(|s| s.namespace.clone())
+                .collect();
         }
 
         let p = &mut c.prompt;
@@ -497,7 +522,7 @@ mod tests {
              sandbox: {profile: balanced, os: {mode: none}}\n\
              models: {executor: m1}\n\
              prompt: {profile: generation_direct, history: {max_messages: 4}}\n\
-             skills: {env_var_missing_policy: skip_skill}\n");
+             skills: {env_var_missing_policy: skip_skill, references: {default_max_bytes: 10}}\n");
         assert!(w.loads, "{:?}", w.diagnostics);
         w.env.insert(
             "SKILLS_RUNTIME_SDK_LLM_BASE_URL".into(),
@@ -519,6 +544,19 @@ mod tests {
             c.skills.env_var_missing_policy,
             EnvVarMissingPolicy::SkipSkill
         );
+        assert_eq!(c.skills.references_default_max_bytes, 10);
+    }
+
+    #[test]
+    fn configured_namespaces_are_the_enabled_spaces_when_a_source_exists() {
+        let spaces = "skills:\n  spaces:\n    - {id: a, namespace: web, sources: [fs]}\n    - {id: b, namespace: off, sources: [fs], enabled: false}\n";
+        let c = RunConfig::from_workspace(&ws(&format!(
+            "{spaces}  sources:\n    - {{id: fs, type: filesystem, options: {{root: skills}}}}\n"
+        )));
+        assert_eq!(c.skills.configured_namespaces, ["web"]);
+        // No source: the reference reports every mention as not configured.
+        let c = RunConfig::from_workspace(&ws(spaces));
+        assert!(c.skills.configured_namespaces.is_empty());
     }
 
     #[test]

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::agent::config::{EngineConfig, PromptConfig};
 use crate::agent::llm::ToolSpec;
-use crate::text::is_python_space;
+use crate::text::{is_python_space, python_splitlines};
 
 /// `(system.md, developer.md)` of a built-in template.
 fn builtin_template(name: &str) -> Option<(&'static str, &'static str)> {
@@ -391,44 +391,6 @@ fn render_method_only(skill: &PromptSkill, rendered: &str) -> String {
     .join("\n")
 }
 
-/// Python's `str.splitlines()`.
-fn python_splitlines(s: &str) -> Vec<&str> {
-    let is_break = |c: char| {
-        matches!(
-            c,
-            '\n' | '\r'
-                | '\u{0b}'
-                | '\u{0c}'
-                | '\u{1c}'
-                | '\u{1d}'
-                | '\u{1e}'
-                | '\u{85}'
-                | '\u{2028}'
-                | '\u{2029}'
-        )
-    };
-    let mut out = Vec::new();
-    let mut start = 0;
-    let mut chars = s.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        if is_break(c) {
-            out.push(&s[start..i]);
-            let mut end = i + c.len_utf8();
-            if c == '\r' {
-                if let Some(&(j, '\n')) = chars.peek() {
-                    chars.next();
-                    end = j + 1;
-                }
-            }
-            start = end;
-        }
-    }
-    if start < s.len() {
-        out.push(&s[start..]);
-    }
-    out
-}
-
 /// `P/prompts/history.py`: keep the last `max_messages`, then drop from the head until the
 /// contents total at most `max_chars` characters (which can orphan `tool` messages — as
 /// upstream).
@@ -601,12 +563,24 @@ mod tests {
     }
 
     #[test]
-    fn splitlines_matches_python() {
+    fn method_only_splits_lines_at_every_python_line_break() {
+        let e = EngineConfig {
+            skill_render: Some("method_only".into()),
+            ..Default::default()
+        };
+        let b = PromptBuilder::new(&crate::agent::config::RunConfig::default().prompt, &e).unwrap();
+        // `\r\n`, `\r` and U+2028 end lines as in `str.splitlines`; the kept lines are
+        // joined with `\n`.
+        let out = b
+            .render_skill::<()>(
+                &skill(),
+                Ok("# Intro\r\n## Usage\r1. a\u{2028}2. b\r\n# Other\ny".into()),
+            )
+            .unwrap()
+            .unwrap();
         assert_eq!(
-            python_splitlines("a\r\nb\rc\n\nd"),
-            ["a", "b", "c", "", "d"]
+            out,
+            "<skill_method>\n<name>article-writer</name>\n## Usage\n1. a\n2. b\n</skill_method>"
         );
-        assert_eq!(python_splitlines("a\n"), ["a"]);
-        assert_eq!(python_splitlines("a\u{2028}b"), ["a", "b"]);
     }
 }

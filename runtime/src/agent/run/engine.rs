@@ -20,7 +20,8 @@ use crate::agent::events::{Event, kinds};
 use crate::agent::json::python_float_repr;
 use crate::agent::llm::{ChatRequest, ChatStreamEvent, LlmError, RetryScheduled, ToolCall};
 use crate::agent::prompt::PromptBuilder;
-use crate::agent::safety::{Redactor, logged_arguments};
+use crate::agent::safety::{Redactor, SkillActionIntent, logged_arguments};
+use crate::agent::sandbox::SandboxAdapter;
 use crate::agent::skills::{self, Mentioned};
 use crate::agent::tools::ToolContext;
 
@@ -97,6 +98,7 @@ impl Run {
             human: setup.human.clone(),
             events: side_events.clone(),
             skills: setup.index.clone(),
+            sandbox: SandboxAdapter::from_config(&setup.config.sandbox).map(Arc::new),
         };
         Run {
             task: request.task,
@@ -412,14 +414,13 @@ impl Run {
                 }
                 Ok(ChatStreamEvent::ToolCalls { calls, .. }) => {
                     let redactor = self.redactor();
-                    let logged: Vec<Value> = calls
-                        .iter()
-                        .map(|c| {
-                            let args = self.logged_arguments(c, &redactor);
-                            json!({"call_id": c.call_id, "tool": c.name, "name": c.name,
-                                   "arguments": args})
-                        })
-                        .collect();
+                    let mut logged: Vec<Value> = Vec::with_capacity(calls.len());
+                    for c in &calls {
+                        let action = self.skill_action(c).await;
+                        let args = self.logged_arguments(c, action.as_ref(), &redactor);
+                        logged.push(json!({"call_id": c.call_id, "tool": c.name, "name": c.name,
+                                           "arguments": args}));
+                    }
                     out.calls.extend(calls);
                     let mut p = Map::new();
                     p.insert("delta_type".into(), "tool_calls".into());
@@ -471,19 +472,30 @@ impl Run {
 
     /// The arguments as events log them: sanitized, with the run's secrets scrubbed (also from
     /// the shell argv/command text, which the reference logs as given).
-    pub(super) fn logged_arguments(&self, call: &ToolCall, redactor: &Redactor) -> Value {
+    pub(super) fn logged_arguments(
+        &self,
+        call: &ToolCall,
+        action: Option<&SkillActionIntent>,
+        redactor: &Redactor,
+    ) -> Value {
         let category = self.setup.tools.category(&call.name);
-        let action = self
-            .setup
-            .tools
-            .skill_action(&call.name, &call.args, &self.tool_ctx);
         Value::Object(logged_arguments(
-            &call.name,
-            category,
-            &call.args,
-            action.as_ref(),
-            redactor,
+            &call.name, category, &call.args, action, redactor,
         ))
+    }
+
+    /// What a `skill_exec` call would run ([`super::ToolSet::skill_action`]). Resolving it reads and
+    /// parses the skill's SKILL.md, so it runs on the blocking pool, off the run's task.
+    pub(super) async fn skill_action(&self, call: &ToolCall) -> Option<SkillActionIntent> {
+        let tools = self.setup.tools.clone();
+        let (name, args, ctx) = (call.name.clone(), call.args.clone(), self.tool_ctx.clone());
+        match tokio::task::spawn_blocking(move || tools.skill_action(&name, &args, &ctx)).await {
+            Ok(action) => action,
+            // A panic in the tool set is the engine's to report (`run_failed`, internal error).
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            // Only when the runtime shuts down: nothing left to judge.
+            Err(_) => None,
+        }
     }
 
     /// Emits the terminal event and builds the result.

@@ -153,7 +153,11 @@ impl Run {
         p.insert("call_id".into(), call.call_id.clone().into());
         p.insert("tool".into(), call.name.clone().into());
         p.insert("name".into(), call.name.clone().into());
-        p.insert("arguments".into(), self.logged_arguments(call, &redactor));
+        let action = self.skill_action(call).await;
+        p.insert(
+            "arguments".into(),
+            self.logged_arguments(call, action.as_ref(), &redactor),
+        );
         let raw_facts = invalid.as_ref().map(|error| {
             let len = raw.chars().count();
             let sha = hex(&Sha256::digest(raw.as_bytes()));
@@ -178,10 +182,6 @@ impl Run {
         }
 
         let category = self.setup.tools.category(&call.name);
-        let action = self
-            .setup
-            .tools
-            .skill_action(&call.name, &call.args, &self.tool_ctx);
         let decision = safety::decide(
             &call.name,
             category,

@@ -55,16 +55,11 @@ impl ToolSet for BuiltinTools {
             return None;
         }
         let text = |k: &str| args.get(k).and_then(Value::as_str).unwrap_or("");
-        let t = tools::resolve_skill_action(ctx, text("skill_mention"), text("action_id"));
-        // The tools and the safety gate each define the intent; same fields.
-        Some(safety::SkillActionIntent {
-            bundle_root: t.bundle_root,
-            bundle_sha256: t.bundle_sha256,
-            argv: t.argv,
-            timeout_ms: t.timeout_ms,
-            env_keys: t.env_keys,
-            resolve_error: t.resolve_error,
-        })
+        Some(tools::resolve_skill_action(
+            ctx,
+            text("skill_mention"),
+            text("action_id"),
+        ))
     }
 
     fn execute<'a>(&'a self, call: ToolInvocation<'a>, ctx: &'a ToolContext) -> ToolFuture<'a> {

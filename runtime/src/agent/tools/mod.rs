@@ -40,6 +40,7 @@ use serde_json::{Map, Value};
 
 use crate::agent::cancel::CancelToken;
 use crate::agent::config::RunConfig;
+use crate::agent::sandbox::SandboxAdapter;
 use crate::index::SkillIndex;
 
 /// Which gate a tool goes through (spec §4.1).
@@ -97,6 +98,10 @@ pub struct ToolContext {
     pub events: Arc<dyn ToolEventSink>,
     /// For `skill_ref_read` / `skill_exec`.
     pub skills: Arc<SkillIndex>,
+    /// The OS sandbox of the run, created once when the run starts (spec §5), from
+    /// `config.sandbox` ([`SandboxAdapter::from_config`]); `None`: no adapter, so a restricted
+    /// command is `sandbox_denied`.
+    pub sandbox: Option<Arc<SandboxAdapter>>,
 }
 
 /// A tool call to execute (already validated as a JSON object and approved).

@@ -122,8 +122,8 @@ fn request_from(v: &Map<String, Value>, argv_key: &str, cwd_key: &str) -> ShellR
     }
 }
 
-/// `shell_exec`'s body: confinement of the working directory, sandbox policy and adapter,
-/// then the executor. Also used by `skill_exec`.
+/// `shell_exec`'s body: confinement of the working directory, sandbox policy and the run's
+/// adapter ([`ToolContext::sandbox`]), then the executor. Also used by `skill_exec`.
 pub(crate) async fn run(req: ShellRequest, ctx: &ToolContext) -> ToolResult {
     let mut cwd = ctx.workspace_root.clone();
     if let Some(raw) = &req.cwd {
@@ -153,11 +153,11 @@ pub(crate) async fn run(req: ShellRequest, ctx: &ToolContext) -> ToolResult {
             Ok(p) => p,
             Err(msg) => return ToolResult::error("validation", msg),
         };
-    let adapter = SandboxAdapter::from_config(sandbox_cfg);
+    let adapter = ctx.sandbox.as_deref();
     let evidence = SandboxEvidence {
         requested,
         effective,
-        adapter: adapter.as_ref().map(SandboxAdapter::name),
+        adapter: adapter.map(SandboxAdapter::name),
     };
     let data = json!({ "sandbox": evidence.to_value() });
 

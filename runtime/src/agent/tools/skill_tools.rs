@@ -22,8 +22,6 @@ use crate::skill::SkillDocument;
 use crate::text::{parse_python_int, python_strip};
 use crate::yaml::{NodeId, NodeKind, ScalarKind, YamlDoc};
 
-/// `skills.references.default_max_bytes` (the reference's default; not configurable here).
-const REFERENCES_DEFAULT_MAX_BYTES: i64 = 64 * 1024;
 /// Deepest YAML nesting converted from an action definition.
 const MAX_ACTION_DEPTH: usize = 64;
 
@@ -334,22 +332,31 @@ fn parse_mention(token: &str) -> Result<Mention, FrameworkError> {
     })
 }
 
-/// The runtime's `resolve_mentions` for one mention: a scan error blocks every mention; an
-/// unknown namespace is "not configured", a known one without the skill is "unknown".
+/// The runtime's `resolve_mentions` for one mention (`manager_ops.resolve_mentions`), in its
+/// order: nothing configured, then a scan error (blocks every mention), then a namespace that
+/// is not an enabled space are "not configured"; a configured namespace without the skill
+/// (even one with no skill indexed at all) is "unknown".
 fn lookup<'a>(ctx: &'a ToolContext, m: &Mention) -> Result<&'a IndexedSkill, FrameworkError> {
+    let configured = &ctx.config.skills.configured_namespaces;
+    let not_configured = || {
+        FrameworkError::new(
+            "SKILL_SPACE_NOT_CONFIGURED",
+            "Skill space is not configured or disabled.",
+            json!({"mention": m.text(), "namespace": m.namespace}),
+        )
+    };
+    if configured.is_empty() {
+        return Err(not_configured());
+    }
     let index = &ctx.skills;
     if let Some(err) = index.blocking_error() {
         return Err(FrameworkError::new(err.code, &err.message, json!({})));
     }
+    if !configured.contains(&m.namespace) {
+        return Err(not_configured());
+    }
     if let Some(skill) = index.lookup(&m.namespace, &m.skill_name) {
         return Ok(skill);
-    }
-    if index.names_in(&m.namespace).next().is_none() {
-        return Err(FrameworkError::new(
-            "SKILL_SPACE_NOT_CONFIGURED",
-            "Skill space is not configured or disabled.",
-            json!({"mention": m.text(), "namespace": m.namespace}),
-        ));
     }
     Err(FrameworkError::new(
         "SKILL_UNKNOWN",
@@ -639,7 +646,8 @@ pub(crate) fn skill_ref_read(args: &Map<String, Value>, ctx: &ToolContext) -> To
         )
         .into_result("not_found");
     }
-    let mut max_bytes = REFERENCES_DEFAULT_MAX_BYTES;
+    let mut max_bytes =
+        i64::try_from(ctx.config.skills.references_default_max_bytes).unwrap_or(i64::MAX);
     if let Some(raw) = args.get("max_bytes").filter(|v| !v.is_null()) {
         let Some(n) = python_int(raw) else {
             return path_invalid("max_bytes must be an integer.", json!({"max_bytes": raw}))
