@@ -252,6 +252,9 @@ impl Scheduler {
             Task::Disk(events) => self.disk_events(events),
             Task::Built(built) => self.built(*built).await,
             Task::Forget(roots) => {
+                for root in &roots {
+                    self.rehome_open_documents(root);
+                }
                 for root in roots {
                     self.enqueue_owned_by(&root.root);
                 }
@@ -616,6 +619,31 @@ impl Scheduler {
         }
     }
 
+    /// The open documents a removed workspace analyzed are analyzed again where they belong
+    /// now (another folder, or the orphans), so their diagnostics follow.
+    fn rehome_open_documents(&mut self, gone: &WorkspaceState) {
+        let paths: Vec<PathBuf> = gone.read().versions.keys().cloned().collect();
+        let mut owners: Vec<Arc<WorkspaceState>> = Vec::new();
+        for path in paths {
+            let Some(uri) = self.session.open_uri(&path) else {
+                continue;
+            };
+            if !FileKind::of(&path).is_analyzed() {
+                continue;
+            }
+            let owner = self.session.root_for(&path);
+            owner.mark_dirty(path, uri);
+            if !owners.iter().any(|o| Arc::ptr_eq(o, &owner)) {
+                owners.push(owner);
+            }
+        }
+        for owner in owners {
+            if let Some(affected) = owner.flush(&self.session.documents) {
+                self.affected(&owner, affected);
+            }
+        }
+    }
+
     // ---------------------------------------------------------------------------------
     // Files changed on disk
     // ---------------------------------------------------------------------------------
@@ -769,7 +797,15 @@ impl Scheduler {
                 continue;
             };
             let open_version = self.session.documents.version(&uri);
-            let (items, analyzed) = match roots.iter().find(|r| r.root == root_path) {
+            // When the workspace is gone, an open document shows what its owner now says
+            // (that owner publishes it too, and this entry may have taken its place in the
+            // queue); any other file is cleared.
+            let root = roots
+                .iter()
+                .find(|r| r.root == root_path)
+                .cloned()
+                .or_else(|| open_version.map(|_| self.session.root_for(&path)));
+            let (items, analyzed, owner) = match root {
                 // Held until the workspace is complete (it then publishes everything).
                 Some(root) if !root.is_complete() => continue,
                 Some(root) => {
@@ -777,10 +813,10 @@ impl Scheduler {
                     (
                         for_path(&live, &path, &self.session),
                         live.versions.get(&path).copied(),
+                        root.root.clone(),
                     )
                 }
-                // The workspace is gone: clear.
-                None => (Vec::new(), None),
+                None => (Vec::new(), None, root_path),
             };
             let Some(version) =
                 publish_version(open_version, analyzed, FileKind::of(&path).is_analyzed())
@@ -801,7 +837,7 @@ impl Scheduler {
                 self.published.insert(
                     path,
                     Published {
-                        owner: root_path,
+                        owner,
                         fingerprint: fp,
                     },
                 );

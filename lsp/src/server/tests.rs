@@ -381,3 +381,31 @@ fn end_of_input_without_shutdown_is_not_a_clean_exit() {
     c.to_server = None;
     assert!(!c.server.take().unwrap().join().unwrap());
 }
+
+#[test]
+fn removing_a_folder_re_checks_its_open_documents_outside_it() {
+    let t = workspace("removed-folder");
+    let path = t.root.join("docs/guide.md");
+    let doc = uri(&path);
+    let mut c = Client::start(&t.root, push_client());
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": doc, "languageId": "markdown", "version": 1,
+                                "text": "$[acme:docs].nope\n"}}),
+    );
+    assert_eq!(codes(&c.diagnostics(&doc, 1)), ["SK301"]);
+    c.notify(
+        "workspace/didChangeWorkspaceFolders",
+        json!({"event": {"added": [], "removed": [{"uri": uri(&t.root), "name": "ws"}]}}),
+    );
+    // Outside every folder, `acme` is no configured namespace any more: the SK301 of the
+    // removed folder's config must not stay on screen.
+    let after = c.diagnostics(&doc, 1);
+    assert!(!codes(&after).contains(&"SK301".to_string()), "{after:#?}");
+    let status = c.request(
+        "workspace/executeCommand",
+        json!({"command": "skills.serverStatus", "arguments": []}),
+    );
+    assert_eq!(status["result"]["folders"], json!([]));
+    assert!(c.shutdown());
+}
