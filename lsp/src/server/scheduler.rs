@@ -239,7 +239,7 @@ impl Scheduler {
             Task::Flush(root) => {
                 let started = Instant::now();
                 self.last_edit = started;
-                if let Some(affected) = root.flush(&self.session.documents) {
+                if let Some(affected) = self.flush_off_thread(root.clone()).await {
                     tracing::debug!(
                         "analyzed {} in {:?}: {affected:?}",
                         root.root.display(),
@@ -249,7 +249,10 @@ impl Scheduler {
                 }
             }
             Task::Changed(root, affected) => self.affected(&root, affected),
-            Task::Disk(events) => self.disk_events(events),
+            Task::Disk(events) => {
+                let updates = self.disk_events(events);
+                self.update_from_disk(updates).await;
+            }
             Task::Built(built) => self.built(*built).await,
             Task::Forget(roots) => {
                 for root in &roots {
@@ -644,11 +647,55 @@ impl Scheduler {
         }
     }
 
+    /// [`WorkspaceState::flush`] on the blocking pool: an edit can re-link the whole index
+    /// (a skill renamed), and closing a buffer reads the file back from disk.
+    async fn flush_off_thread(&self, root: Arc<WorkspaceState>) -> Option<Affected> {
+        let session = self.session.clone();
+        tokio::task::spawn_blocking(move || root.flush(&session.documents))
+            .await
+            .unwrap_or_else(|e| {
+                tracing::error!("analyzing changed buffers failed: {e}");
+                None
+            })
+    }
+
+    /// Files changed or deleted on disk, read and analyzed again on the blocking pool.
+    async fn update_from_disk(&mut self, updates: Vec<(Arc<WorkspaceState>, PathBuf, bool)>) {
+        if updates.is_empty() {
+            return;
+        }
+        let done = tokio::task::spawn_blocking(move || {
+            updates
+                .into_iter()
+                .map(|(root, path, deleted)| {
+                    let affected = if deleted {
+                        root.disk_removed(&path)
+                    } else {
+                        root.disk_changed(&path)
+                    };
+                    (root, affected)
+                })
+                .collect::<Vec<_>>()
+        })
+        .await;
+        match done {
+            Ok(done) => {
+                for (root, affected) in done {
+                    self.affected(&root, affected);
+                }
+            }
+            Err(e) => tracing::error!("analyzing files changed on disk failed: {e}"),
+        }
+    }
+
     // ---------------------------------------------------------------------------------
     // Files changed on disk
     // ---------------------------------------------------------------------------------
 
-    fn disk_events(&mut self, events: Vec<FileEvent>) {
+    /// Schedules the rebuilds the events ask for; returns the files to analyze again from
+    /// disk, each with its workspace and whether it was deleted.
+    fn disk_events(&mut self, events: Vec<FileEvent>) -> Vec<(Arc<WorkspaceState>, PathBuf, bool)> {
+        let mut updates = Vec::new();
         for ev in events {
             let Some(path) = self.session.model_path(&ev.uri) else {
                 continue;
@@ -666,12 +713,7 @@ impl Scheduler {
                 FileKind::Skill | FileKind::Text if open => {}
                 FileKind::Skill | FileKind::Text => {
                     let root = self.session.root_for(&path);
-                    let affected = if ev.typ == FileChangeType::DELETED {
-                        root.disk_removed(&path)
-                    } else {
-                        root.disk_changed(&path)
-                    };
-                    self.affected(&root, affected);
+                    updates.push((root, path, ev.typ == FileChangeType::DELETED));
                 }
                 FileKind::Yaml => {
                     if path.ends_with("config/runtime.yaml") && created_or_deleted {
@@ -692,6 +734,7 @@ impl Scheduler {
                 _ => {}
             }
         }
+        updates
     }
 
     /// The deepest workspace folder containing `path`.
