@@ -221,20 +221,32 @@ impl Server {
     pub(crate) fn document(&self, uri: &Uri) -> Option<DocumentContext> {
         let path = self.session.model_path(uri)?;
         let root = self.session.root_for(&path);
-        if let Some(affected) = root.flush(&self.session.documents) {
-            self.scheduler.send(Task::Changed(root.clone(), affected));
-        }
-        let open = self
-            .session
-            .documents
-            .with(uri, |d| (d.text(), d.rope().clone()));
-        let (text, rope) = match open {
-            Some(open) => open,
-            None => {
-                let bytes = skills_runtime::analysis::read_regular(&path).ok()?;
-                let text: Arc<str> = Arc::from(String::from_utf8_lossy(&bytes).into_owned());
-                let rope = Rope::from_str(&text);
-                (text, rope)
+        // A `didChange` can land between the analysis and the copy of the text: analyze
+        // again until both are of the same version, so that the features never mix ranges
+        // of one version with the text of another (a few tries: edits outrun this only
+        // while someone types faster than an analysis).
+        let analyzed_here = FileKind::of(&path).is_analyzed();
+        let mut tries = 0;
+        let (text, rope) = loop {
+            tries += 1;
+            self.flush(&root);
+            let open = self
+                .session
+                .documents
+                .with(uri, |d| (d.text(), d.rope().clone(), d.version()));
+            match open {
+                Some((text, rope, version)) => {
+                    let analyzed = root.read().versions.get(&path).copied();
+                    if !analyzed_here || analyzed == Some(version) || tries == 3 {
+                        break (text, rope);
+                    }
+                }
+                None => {
+                    let bytes = skills_runtime::analysis::read_regular(&path).ok()?;
+                    let text: Arc<str> = Arc::from(String::from_utf8_lossy(&bytes).into_owned());
+                    let rope = Rope::from_str(&text);
+                    break (text, rope);
+                }
             }
         };
         Some(DocumentContext {
@@ -244,6 +256,14 @@ impl Server {
             rope,
             encoding: self.session.features().encoding,
         })
+    }
+
+    /// Analyzes a workspace's pending buffer changes now (a request needs them); the
+    /// scheduler publishes what changed.
+    pub(crate) fn flush(&self, root: &Arc<WorkspaceState>) {
+        if let Some(affected) = root.flush(&self.session.documents) {
+            self.scheduler.send(Task::Changed(root.clone(), affected));
+        }
     }
 }
 
