@@ -261,6 +261,7 @@ impl Scheduler {
                 for root in roots {
                     self.enqueue_owned_by(&root.root);
                 }
+                self.forget_build_slots();
             }
         }
     }
@@ -296,6 +297,9 @@ impl Scheduler {
         let (roots, mut input) = {
             let mut folders = self.session.folders_mut();
             let Some(i) = folders.iter().position(|f| f.uri == folder_uri) else {
+                // The folder was removed (a debounced build came due after it).
+                drop(folders);
+                self.builds.remove(&folder_uri);
                 return;
             };
             let path = folders[i].path.clone();
@@ -499,7 +503,21 @@ impl Scheduler {
             if let Some(scope) = pending {
                 self.start_build(built.folder, scope);
             }
+            self.forget_build_slots();
         }
+    }
+
+    /// Drops the build state of folders that were removed (once their build is over), so
+    /// that adding and removing folders does not grow the map.
+    fn forget_build_slots(&mut self) {
+        let folders: Vec<Uri> = self
+            .session
+            .folders()
+            .iter()
+            .map(|f| f.uri.clone())
+            .collect();
+        self.builds
+            .retain(|uri, slot| slot.running || folders.contains(uri));
     }
 
     fn folder_roots(&self, folder: &Uri) -> Vec<Arc<WorkspaceState>> {
