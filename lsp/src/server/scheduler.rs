@@ -22,7 +22,7 @@ use tower_lsp_server::ls_types::{FileChangeType, FileEvent, NumberOrString, Uri}
 use super::build::{BuildEvent, BuildInput, RootBuild, Scope, build_folder};
 use super::diagnostics::{fingerprint, for_path};
 use super::notifications::{Indexed, IndexedParams};
-use crate::session::{BuildStats, FileKind, Session, WorkspaceState};
+use crate::session::{BuildStats, FileKind, Folder, Session, WorkspaceState};
 
 /// How long config and file-creation changes wait for more before a rebuild.
 const REBUILD_DELAY: Duration = Duration::from_millis(150);
@@ -545,61 +545,39 @@ impl Scheduler {
     }
 
     /// Puts fresh workspaces in their folder: all of its workspaces, or in place of those with
-    /// the same roots. Workspaces that disappear get their diagnostics cleared.
+    /// the same roots.
     fn install_roots(
         &mut self,
         folder: &Uri,
         builds: Vec<RootBuild>,
         replace_all: bool,
     ) -> Vec<Arc<WorkspaceState>> {
-        let (installed, gone) = {
-            let mut folders = self.session.folders_mut();
-            let Some(f) = folders.iter_mut().find(|f| &f.uri == folder) else {
-                // The folder was removed while it was being built.
-                return Vec::new();
-            };
-            let installed: Vec<Arc<WorkspaceState>> = builds
-                .into_iter()
-                .map(|b| Self::state_of(folder, b))
-                .collect();
-            let mut gone = Vec::new();
+        self.install(folder, builds, |f, installed| {
             if replace_all {
-                gone = f
+                let gone = f
                     .roots
                     .iter()
                     .filter(|r| !installed.iter().any(|i| i.root == r.root))
                     .map(|r| r.root.clone())
                     .collect();
-                f.roots = installed.clone();
-            } else {
-                for state in &installed {
-                    match f.roots.iter().position(|r| r.root == state.root) {
-                        Some(i) => f.roots[i] = state.clone(),
-                        None => f.roots.push(state.clone()),
-                    }
+                f.roots = installed.to_vec();
+                return gone;
+            }
+            for state in installed {
+                match f.roots.iter().position(|r| r.root == state.root) {
+                    Some(i) => f.roots[i] = state.clone(),
+                    None => f.roots.push(state.clone()),
                 }
             }
-            (installed, gone)
-        };
-        for root in gone {
-            self.enqueue_owned_by(&root);
-        }
-        installed
+            Vec::new()
+        })
     }
 
     /// The workspaces found nested in a folder replace the nested ones it had.
     fn install_nested(&mut self, folder: &Uri, builds: Vec<RootBuild>) -> Vec<Arc<WorkspaceState>> {
-        let (installed, gone) = {
-            let mut folders = self.session.folders_mut();
-            let Some(f) = folders.iter_mut().find(|f| &f.uri == folder) else {
-                return Vec::new();
-            };
-            let installed: Vec<Arc<WorkspaceState>> = builds
-                .into_iter()
-                .map(|b| Self::state_of(folder, b))
-                .collect();
+        self.install(folder, builds, |f, installed| {
             let outer = f.path.clone();
-            let gone: Vec<PathBuf> = f
+            let gone = f
                 .roots
                 .iter()
                 .filter(|r| r.root != outer && !installed.iter().any(|i| i.root == r.root))
@@ -607,6 +585,29 @@ impl Scheduler {
                 .collect();
             f.roots.retain(|r| r.root == outer);
             f.roots.extend(installed.iter().cloned());
+            gone
+        })
+    }
+
+    /// Makes workspaces of fresh builds and lets `place` put them in their folder (under the
+    /// folders lock); the workspaces `place` reports gone get their diagnostics cleared.
+    /// Nothing is installed when the folder was removed while it was being built.
+    fn install(
+        &mut self,
+        folder: &Uri,
+        builds: Vec<RootBuild>,
+        place: impl FnOnce(&mut Folder, &[Arc<WorkspaceState>]) -> Vec<PathBuf>,
+    ) -> Vec<Arc<WorkspaceState>> {
+        let (installed, gone) = {
+            let mut folders = self.session.folders_mut();
+            let Some(f) = folders.iter_mut().find(|f| &f.uri == folder) else {
+                return Vec::new();
+            };
+            let installed: Vec<Arc<WorkspaceState>> = builds
+                .into_iter()
+                .map(|b| Self::state_of(folder, b))
+                .collect();
+            let gone = place(f, &installed);
             (installed, gone)
         };
         for root in gone {
