@@ -87,6 +87,12 @@ struct Client {
 
 impl Client {
     fn start(root: &Path, capabilities: Value) -> Client {
+        Client::initialized(json!({"processId": null, "rootUri": uri(root),
+                                   "capabilities": capabilities}))
+    }
+
+    /// A server initialized with `params`, its first folder indexed.
+    fn initialized(params: Value) -> Client {
         let (in_tx, in_rx) = channel();
         let (out_tx, out_rx) = channel();
         let server = std::thread::spawn(move || {
@@ -112,10 +118,7 @@ impl Client {
             history: Vec::new(),
             server: Some(server),
         };
-        c.request(
-            "initialize",
-            json!({"processId": null, "rootUri": uri(root), "capabilities": capabilities}),
-        );
+        c.request("initialize", params);
         c.notify("initialized", json!({}));
         c.wait_for(|m| m["method"] == "skills/indexed");
         c
@@ -407,5 +410,114 @@ fn removing_a_folder_re_checks_its_open_documents_outside_it() {
         json!({"command": "skills.serverStatus", "arguments": []}),
     );
     assert_eq!(status["result"]["folders"], json!([]));
+    assert!(c.shutdown());
+}
+
+/// A URI as VS Code writes it: every byte but unreserved ones and `/` percent-encoded.
+fn encoded_uri(p: &Path) -> String {
+    let mut out = String::from("file://");
+    for b in p.display().to_string().bytes() {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[test]
+fn percent_encoded_uris_reach_the_same_files_and_answers_use_the_clients_uri() {
+    let t = TempDir::new("enc");
+    let ws = t.root.join("my skills é");
+    std::fs::create_dir_all(&ws).unwrap();
+    let w = |rel: &str, text: &str| {
+        let p = ws.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, text).unwrap();
+    };
+    w("config/runtime.yaml", CONFIG);
+    w("skills/checker/SKILL.md", &skill("checker", "Plain."));
+    w("docs/guide.md", "See $[acme:docs].checker.\n");
+    let folder = encoded_uri(&ws);
+    let mut c = Client::initialized(json!({"processId": null, "capabilities": push_client(),
+                                           "workspaceFolders": [{"uri": folder, "name": "ws"}]}));
+    let doc = encoded_uri(&ws.join("docs/guide.md"));
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": doc, "languageId": "markdown", "version": 1,
+                                "text": "See $[acme:docs].chekcer.\n"}}),
+    );
+    // Published to the URI exactly as the client spelled it.
+    assert_eq!(codes(&c.diagnostics(&doc, 1)), ["SK301"]);
+    let def = c.request(
+        "textDocument/definition",
+        json!({"textDocument": {"uri": doc}, "position": {"line": 0, "character": 20}}),
+    );
+    assert_eq!(def["result"], Value::Null, "{def:#}");
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": doc, "version": 2},
+               "contentChanges": [{"text": "See $[acme:docs].checker.\n"}]}),
+    );
+    assert_eq!(c.diagnostics(&doc, 2), Vec::<Value>::new());
+    let def = c.request(
+        "textDocument/definition",
+        json!({"textDocument": {"uri": doc}, "position": {"line": 0, "character": 20}}),
+    );
+    let target = def["result"][0]["uri"].as_str().unwrap().to_string();
+    let target: tower_lsp_server::ls_types::Uri = target.parse().unwrap();
+    assert_eq!(
+        target.to_file_path().unwrap(),
+        ws.join("skills/checker/SKILL.md")
+    );
+    assert!(c.shutdown());
+}
+
+#[test]
+fn untitled_documents_are_served_without_analysis_or_errors() {
+    let t = workspace("untitled");
+    let mut c = Client::start(&t.root, push_client());
+    let doc = "untitled:Untitled-1";
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": doc, "languageId": "markdown", "version": 1,
+                                "text": "$[acme:docs].\n"}}),
+    );
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": doc, "version": 2},
+               "contentChanges": [{"range": {"start": {"line": 9, "character": 9},
+                                             "end": {"line": 0, "character": 0}},
+                                   "text": "x"}]}),
+    );
+    for method in [
+        "textDocument/completion",
+        "textDocument/hover",
+        "textDocument/definition",
+        "textDocument/references",
+        "textDocument/prepareRename",
+    ] {
+        let r = c.request(
+            method,
+            json!({"textDocument": {"uri": doc}, "position": {"line": 0, "character": 13},
+                   "context": {"includeDeclaration": true}}),
+        );
+        assert_eq!(r["result"], Value::Null, "{method}: {r:#}");
+    }
+    c.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": doc}}),
+    );
+    let status = c.request(
+        "workspace/executeCommand",
+        json!({"command": "skills.serverStatus", "arguments": []}),
+    );
+    assert_eq!(status["result"]["openDocuments"], 0);
+    assert!(
+        !c.history
+            .iter()
+            .any(|m| m["params"]["uri"] == doc && m["method"] == "textDocument/publishDiagnostics")
+    );
     assert!(c.shutdown());
 }
