@@ -521,3 +521,96 @@ fn untitled_documents_are_served_without_analysis_or_errors() {
     );
     assert!(c.shutdown());
 }
+
+/// Requests at random positions between random edits (frontmatter syntax, mentions, CRLF,
+/// emoji, out-of-range positions) in a SKILL.md, a Markdown file and `runtime.yaml`.
+#[test]
+fn requests_between_random_edits_never_fail_internally() {
+    const PIECES: &[&str] = &[
+        "$[",
+        "acme",
+        ":",
+        "docs",
+        "].",
+        "checker",
+        "\n",
+        "---",
+        "name:",
+        " ",
+        "😀",
+        "日",
+        "\r\n",
+        "\"",
+        "'",
+        "[",
+        "](",
+        "./x.md)",
+        "#",
+        "description: ",
+        "\t",
+        "{",
+        "}",
+        "-",
+        "|",
+        ">",
+        "\r",
+        "metadata:\n  a: b\n",
+        "skills:\n  spaces:\n",
+        "sources: [",
+    ];
+    const METHODS: &[&str] = &[
+        "textDocument/completion",
+        "textDocument/hover",
+        "textDocument/definition",
+        "textDocument/references",
+        "textDocument/prepareRename",
+        "textDocument/rename",
+        "textDocument/codeAction",
+        "textDocument/semanticTokens/full",
+        "textDocument/documentSymbol",
+        "textDocument/documentLink",
+    ];
+    let t = workspace("random-requests");
+    let mut c = Client::start(&t.root, push_client());
+    let mut rng = fastrand::Rng::with_seed(11);
+    let pos =
+        |rng: &mut fastrand::Rng| json!({"line": rng.u32(0..12), "character": rng.u32(0..40)});
+    for file in [
+        "skills/writer/SKILL.md",
+        "docs/guide.md",
+        "config/runtime.yaml",
+    ] {
+        let path = t.root.join(file);
+        let doc = uri(&path);
+        let text = std::fs::read_to_string(&path).unwrap();
+        c.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": doc, "languageId": "markdown", "version": 1,
+                                    "text": text}}),
+        );
+        for version in 2..150 {
+            let insert: String = (0..rng.usize(0..4))
+                .map(|_| PIECES[rng.usize(..PIECES.len())])
+                .collect();
+            let (a, b) = (pos(&mut rng), pos(&mut rng));
+            c.notify(
+                "textDocument/didChange",
+                json!({"textDocument": {"uri": doc, "version": version},
+                       "contentChanges": [{"range": {"start": a, "end": b}, "text": insert}]}),
+            );
+            let method = METHODS[rng.usize(..METHODS.len())];
+            let at = pos(&mut rng);
+            let r = c.request(
+                method,
+                json!({"textDocument": {"uri": doc}, "position": at, "newName": "new-name",
+                       "context": {"includeDeclaration": true, "diagnostics": []},
+                       "range": {"start": at, "end": pos(&mut rng)}}),
+            );
+            assert_ne!(
+                r["error"]["code"], -32603,
+                "{method} at {at} (v{version}): {r:#}"
+            );
+        }
+    }
+    assert!(c.shutdown());
+}
