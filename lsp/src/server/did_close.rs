@@ -12,10 +12,9 @@ pub(super) fn handle(server: &Server, params: DidCloseTextDocumentParams) {
     if !session.documents.close(&uri) {
         return;
     }
-    let Some(path) = session.model_path(&uri) else {
+    let Some(path) = session.document_closed(&uri) else {
         return;
     };
-    session.document_closed(&path);
     let kind = FileKind::of(&path);
     // A config buffer closed without saving: the workspace read it, so rebuild from disk.
     // (Analyzed files go back to their disk content anyway: no need to read them here.)

@@ -209,7 +209,7 @@ impl Server {
     /// Like [`Server::document`], once the workspace is complete (its Markdown/text files,
     /// checked after the index, are in): for requests whose answer spans the workspace.
     pub(crate) async fn complete_document(&self, uri: &Uri) -> Option<DocumentContext> {
-        let path = self.session.model_path(uri)?;
+        let path = self.session.document_path(uri)?;
         self.session
             .root_for(&path)
             .wait_complete(COMPLETE_WAIT)
@@ -219,7 +219,7 @@ impl Server {
 
     /// The document behind a request, with its workspace brought up to date.
     pub(crate) fn document(&self, uri: &Uri) -> Option<DocumentContext> {
-        let path = self.session.model_path(uri)?;
+        let path = self.session.document_path(uri)?;
         let root = self.session.root_for(&path);
         // A `didChange` can land between the analysis and the copy of the text: analyze
         // again until both are of the same version, so that the features never mix ranges

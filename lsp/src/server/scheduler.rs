@@ -124,8 +124,11 @@ pub(crate) fn spawn(client: Client, session: Arc<Session>) -> SchedulerHandle {
     SchedulerHandle { tx }
 }
 
-/// What was last published for a file that is not open.
+/// What was last published for a file.
 struct Published {
+    /// Where it was published (the client's URI of an open document stays in use after it
+    /// is closed, so that what follows replaces it).
+    uri: Uri,
     /// The workspace (root) that published it.
     owner: PathBuf,
     fingerprint: String,
@@ -855,8 +858,15 @@ impl Scheduler {
                 break;
             };
             self.queued.remove(&path);
-            let Some(uri) = self.session.uri_for(&path) else {
-                continue;
+            let uri = match self.session.open_uri(&path) {
+                Some(uri) => uri,
+                None => match self.published.get(&path) {
+                    Some(p) => p.uri.clone(),
+                    None => match self.session.uri_for(&path) {
+                        Some(uri) => uri,
+                        None => continue,
+                    },
+                },
             };
             let open_version = self.session.documents.version(&uri);
             // When the workspace is gone, an open document shows what its owner now says
@@ -899,6 +909,7 @@ impl Scheduler {
                 self.published.insert(
                     path,
                     Published {
+                        uri: uri.clone(),
                         owner,
                         fingerprint: fp,
                     },

@@ -614,3 +614,32 @@ fn requests_between_random_edits_never_fail_internally() {
     }
     assert!(c.shutdown());
 }
+
+#[test]
+fn closing_a_deleted_file_opened_through_a_symlink_clears_its_diagnostics() {
+    let t = workspace("symlinked-orphan");
+    let outside = TempDir::new("symlinked-orphan-outside");
+    std::fs::create_dir_all(outside.root.join("real/s")).unwrap();
+    std::os::unix::fs::symlink(outside.root.join("real"), outside.root.join("link")).unwrap();
+    let doc = uri(&outside.root.join("link/s/SKILL.md"));
+    let mut c = Client::start(&t.root, push_client());
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": doc, "languageId": "markdown", "version": 1,
+                                "text": "---\nname: Bad Name\n---\n"}}),
+    );
+    assert!(!c.diagnostics(&doc, 1).is_empty());
+    // The file's directory goes away while it is open (the path no longer resolves).
+    std::fs::remove_dir_all(outside.root.join("real")).unwrap();
+    c.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": doc}}),
+    );
+    let m = c.wait_for(|m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == doc
+            && m["params"]["version"].is_null()
+    });
+    assert_eq!(m["params"]["diagnostics"], json!([]));
+    assert!(c.shutdown());
+}
