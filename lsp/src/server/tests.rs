@@ -615,6 +615,7 @@ fn requests_between_random_edits_never_fail_internally() {
     assert!(c.shutdown());
 }
 
+#[cfg(unix)]
 #[test]
 fn closing_a_deleted_file_opened_through_a_symlink_clears_its_diagnostics() {
     let t = workspace("symlinked-orphan");
