@@ -259,7 +259,7 @@ impl Scheduler {
             Task::Built(built) => self.built(*built).await,
             Task::Forget(roots) => {
                 for root in &roots {
-                    self.rehome_open_documents(root);
+                    self.rehome_open_documents(root).await;
                 }
                 for root in roots {
                     self.enqueue_owned_by(&root.root);
@@ -446,7 +446,7 @@ impl Scheduler {
                 for root in &installed {
                     root.record_versions(&built.buffer_versions);
                 }
-                self.adopt_open_documents(&installed);
+                self.adopt_open_documents(&installed).await;
                 let (skills, files) = self.counts(&built.folder);
                 tracing::info!(
                     "indexed {}: {skills} skills, {files} files in {} ms",
@@ -482,7 +482,7 @@ impl Scheduler {
                         root.record_versions(&built.buffer_versions);
                         root.set_complete();
                     }
-                    self.adopt_open_documents(&installed);
+                    self.adopt_open_documents(&installed).await;
                     for root in &installed {
                         self.affected(root, Affected::All);
                     }
@@ -622,7 +622,7 @@ impl Scheduler {
     /// Open buffers override what a build read from disk: every open document that belongs
     /// to one of `installed` is analyzed there again, and leaves any other workspace that
     /// checked it as an extra file (the orphans, or a workspace it was nested in).
-    fn adopt_open_documents(&mut self, installed: &[Arc<WorkspaceState>]) {
+    async fn adopt_open_documents(&mut self, installed: &[Arc<WorkspaceState>]) {
         for (path, uri) in self.session.open_documents() {
             if !FileKind::of(&path).is_analyzed() {
                 continue;
@@ -640,13 +640,13 @@ impl Scheduler {
             }
         }
         for root in installed {
-            root.flush(&self.session.documents);
+            self.flush_off_thread(root.clone()).await;
         }
     }
 
     /// The open documents a removed workspace analyzed are analyzed again where they belong
     /// now (another folder, or the orphans), so their diagnostics follow.
-    fn rehome_open_documents(&mut self, gone: &WorkspaceState) {
+    async fn rehome_open_documents(&mut self, gone: &WorkspaceState) {
         let paths: Vec<PathBuf> = gone.read().versions.keys().cloned().collect();
         let mut owners: Vec<Arc<WorkspaceState>> = Vec::new();
         for path in paths {
@@ -663,7 +663,7 @@ impl Scheduler {
             }
         }
         for owner in owners {
-            if let Some(affected) = owner.flush(&self.session.documents) {
+            if let Some(affected) = self.flush_off_thread(owner.clone()).await {
                 self.affected(&owner, affected);
             }
         }
