@@ -82,6 +82,8 @@ struct Client {
     inbox: Vec<Value>,
     /// Every message received.
     history: Vec<Value>,
+    /// When set, requests from the server are kept here unanswered.
+    held: Option<Vec<Value>>,
     server: Option<std::thread::JoinHandle<bool>>,
 }
 
@@ -116,6 +118,7 @@ impl Client {
             next_id: 0,
             inbox: Vec::new(),
             history: Vec::new(),
+            held: None,
             server: Some(server),
         };
         c.request("initialize", params);
@@ -152,10 +155,15 @@ impl Client {
             while let Some(body) = self.frames.next_body() {
                 let msg: Value = serde_json::from_slice(&body).unwrap();
                 self.history.push(msg.clone());
-                // Requests from the server get an empty answer.
+                // Requests from the server get an empty answer, or wait in `held`.
                 if msg.get("method").is_some() && msg.get("id").is_some() {
-                    let answer = json!({"jsonrpc": "2.0", "id": msg["id"], "result": null});
-                    self.send(answer);
+                    match &mut self.held {
+                        Some(held) => held.push(msg.clone()),
+                        None => {
+                            let answer = json!({"jsonrpc": "2.0", "id": msg["id"], "result": null});
+                            self.send(answer);
+                        }
+                    }
                 }
                 let last = done(&msg);
                 seen.push(msg);
@@ -642,5 +650,34 @@ fn closing_a_deleted_file_opened_through_a_symlink_clears_its_diagnostics() {
             && m["params"]["version"].is_null()
     });
     assert_eq!(m["params"]["diagnostics"], json!([]));
+    assert!(c.shutdown());
+}
+
+#[test]
+fn an_outdated_settings_answer_arriving_last_is_not_applied() {
+    let t = workspace("settings-order");
+    let mut capabilities = push_client();
+    capabilities["workspace"] = json!({"configuration": true});
+    let mut c = Client::start(&t.root, capabilities);
+    c.held = Some(Vec::new());
+    for _ in 0..2 {
+        c.notify("workspace/didChangeConfiguration", json!({"settings": {}}));
+        c.wait_for(|m| m["method"] == "workspace/configuration");
+    }
+    let held = c.held.take().unwrap();
+    let (older, newer) = (&held[0], &held[1]);
+    let answer = |c: &mut Client, request: &Value, profile: &str| {
+        c.send(json!({"jsonrpc": "2.0", "id": request["id"],
+                      "result": [{"profile": profile}, {}]}));
+    };
+    answer(&mut c, newer, "agentskills");
+    c.wait_for(|m| m["method"] == "skills/indexed");
+    answer(&mut c, older, "runtime");
+    std::thread::sleep(Duration::from_millis(300));
+    let status = c.request(
+        "workspace/executeCommand",
+        json!({"command": "skills.serverStatus", "arguments": []}),
+    );
+    assert_eq!(status["result"]["settings"]["profile"], "agentskills");
     assert!(c.shutdown());
 }

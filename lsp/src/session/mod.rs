@@ -13,7 +13,7 @@ mod settings;
 mod workspace;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Instant;
 
@@ -94,6 +94,9 @@ pub(crate) struct Session {
     global_settings: RwLock<Option<ClientSettings>>,
     /// Problems with the client's settings (shown in `skills.serverStatus`).
     pub(crate) settings_problems: RwLock<Vec<String>>,
+    /// Number of `workspace/configuration` pulls started: only the answer to the latest is
+    /// applied (answers can arrive out of order).
+    settings_pulls: AtomicU64,
     /// Files outside every workspace folder, checked on their own.
     orphans: Arc<WorkspaceState>,
     shutdown: AtomicBool,
@@ -114,6 +117,7 @@ impl Session {
             init_settings: RwLock::new(ClientSettings::default()),
             global_settings: RwLock::new(None),
             settings_problems: RwLock::new(Vec::new()),
+            settings_pulls: AtomicU64::new(0),
             orphans: {
                 let orphans = WorkspaceState::placeholder(PathBuf::new(), None);
                 orphans.set_complete();
@@ -168,6 +172,16 @@ impl Session {
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+    }
+
+    /// Starts a settings pull; its number, for [`Session::is_latest_settings_pull`].
+    pub(crate) fn begin_settings_pull(&self) -> u64 {
+        self.settings_pulls.fetch_add(1, Ordering::SeqCst) + 1
+    }
+
+    /// Whether no pull started after pull `n` (else its answer is outdated).
+    pub(crate) fn is_latest_settings_pull(&self, n: u64) -> bool {
+        self.settings_pulls.load(Ordering::SeqCst) == n
     }
 
     pub(crate) fn set_init_settings(&self, settings: ClientSettings) {
