@@ -119,6 +119,7 @@ pub(crate) fn spawn(client: Client, session: Arc<Session>) -> SchedulerHandle {
         published: HashMap::new(),
         builds: HashMap::new(),
         last_edit: Instant::now(),
+        refresh: None,
     };
     tokio::spawn(scheduler.run(rx));
     SchedulerHandle { tx }
@@ -158,6 +159,10 @@ struct Scheduler {
     builds: HashMap<Uri, BuildSlot>,
     /// When a buffer last changed.
     last_edit: Instant,
+    /// Asks the task that sends `workspace/diagnostic/refresh` (started on first use) for
+    /// one more; asks while one is pending coalesce, so a client slow to answer (or that
+    /// never does) does not pile up requests.
+    refresh: Option<mpsc::Sender<()>>,
 }
 
 impl Scheduler {
@@ -802,10 +807,7 @@ impl Scheduler {
                 Affected::Files(paths) => paths.len() > 1,
             };
             if others && features.diagnostic_refresh {
-                let client = self.client.clone();
-                tokio::spawn(async move {
-                    let _ = client.workspace_diagnostic_refresh().await;
-                });
+                self.request_refresh();
             }
             return;
         }
@@ -824,6 +826,22 @@ impl Scheduler {
                 self.enqueue_owned_by(&root.root);
             }
         }
+    }
+
+    fn request_refresh(&mut self) {
+        let tx = self.refresh.get_or_insert_with(|| {
+            let (tx, mut rx) = mpsc::channel::<()>(1);
+            let client = self.client.clone();
+            // Ends with the scheduler (its sender).
+            tokio::spawn(async move {
+                while rx.recv().await.is_some() {
+                    let _ = client.workspace_diagnostic_refresh().await;
+                }
+            });
+            tx
+        });
+        // Full: a refresh is queued already, and it will cover this change too.
+        let _ = tx.try_send(());
     }
 
     /// Every file `root` published diagnostics for (to re-check, or to clear).

@@ -681,3 +681,52 @@ fn an_outdated_settings_answer_arriving_last_is_not_applied() {
     assert_eq!(status["result"]["settings"]["profile"], "agentskills");
     assert!(c.shutdown());
 }
+
+#[test]
+fn diagnostic_refreshes_do_not_pile_up_while_the_client_has_not_answered() {
+    let t = workspace("refresh");
+    let path = t.root.join("skills/checker/SKILL.md");
+    let doc = uri(&path);
+    let mut c = Client::start(
+        &t.root,
+        json!({"textDocument": {"diagnostic": {}},
+               "workspace": {"diagnostics": {"refreshSupport": true}}}),
+    );
+    c.held = Some(Vec::new());
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": doc, "languageId": "markdown", "version": 1,
+                                "text": skill("checker", "Plain.")}}),
+    );
+    // Renaming the skill letter by letter: every edit changes diagnostics in other files.
+    for (i, name) in ["checke", "check", "chec", "che", "ch", "c"]
+        .iter()
+        .enumerate()
+    {
+        c.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": doc, "version": i + 2},
+                   "contentChanges": [{"text": skill(name, "Plain.")}]}),
+        );
+        // A request in between: every edit is analyzed before the next.
+        c.request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": doc},
+                                                "position": {"line": 0, "character": 0}}),
+        );
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    c.request(
+        "workspace/executeCommand",
+        json!({"command": "skills.serverStatus", "arguments": []}),
+    );
+    let refreshes = c
+        .held
+        .as_ref()
+        .unwrap()
+        .iter()
+        .filter(|m| m["method"] == "workspace/diagnostic/refresh")
+        .count();
+    assert_eq!(refreshes, 1, "{:#?}", c.held);
+    assert!(c.shutdown());
+}
