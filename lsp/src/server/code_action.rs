@@ -16,11 +16,11 @@ fn kind(k: ActionKind) -> CodeActionKind {
     }
 }
 
-pub(super) fn handle(
+pub(super) async fn handle(
     server: &Server,
     params: CodeActionParams,
 ) -> Result<Option<CodeActionResponse>> {
-    let Some(doc) = server.document(&params.text_document.uri) else {
+    let Some(doc) = server.document(&params.text_document.uri).await else {
         return Ok(None);
     };
     let start = doc.offset(params.range.start);

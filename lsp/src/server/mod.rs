@@ -214,11 +214,25 @@ impl Server {
             .root_for(&path)
             .wait_complete(COMPLETE_WAIT)
             .await;
-        self.document(uri)
+        self.document(uri).await
     }
 
-    /// The document behind a request, with its workspace brought up to date.
-    pub(crate) fn document(&self, uri: &Uri) -> Option<DocumentContext> {
+    /// The document behind a request, with its workspace brought up to date — on the
+    /// blocking pool: pending buffers are analyzed (a renamed skill re-links the whole
+    /// index), the workspace lock may be held by the scheduler's analysis, and a document
+    /// that is not open is read from disk.
+    pub(crate) async fn document(&self, uri: &Uri) -> Option<DocumentContext> {
+        let server = self.clone();
+        let uri = uri.clone();
+        tokio::task::spawn_blocking(move || server.document_now(&uri))
+            .await
+            .unwrap_or_else(|e| {
+                tracing::error!("internal error reading a document: {e}");
+                None
+            })
+    }
+
+    fn document_now(&self, uri: &Uri) -> Option<DocumentContext> {
         let path = self.session.document_path(uri)?;
         let root = self.session.root_for(&path);
         // A `didChange` can land between the analysis and the copy of the text: analyze
@@ -345,18 +359,18 @@ impl LanguageServer for Server {
     }
 
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
-        completion::handle(self, params)
+        completion::handle(self, params).await
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
-        hover::handle(self, params)
+        hover::handle(self, params).await
     }
 
     async fn goto_definition(
         &self,
         params: GotoDefinitionParams,
     ) -> Result<Option<GotoDefinitionResponse>> {
-        definition::handle(self, params)
+        definition::handle(self, params).await
     }
 
     async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
@@ -375,14 +389,14 @@ impl LanguageServer for Server {
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
-        code_action::handle(self, params)
+        code_action::handle(self, params).await
     }
 
     async fn document_symbol(
         &self,
         params: DocumentSymbolParams,
     ) -> Result<Option<DocumentSymbolResponse>> {
-        document_symbol::handle(self, params)
+        document_symbol::handle(self, params).await
     }
 
     async fn symbol(
@@ -396,10 +410,10 @@ impl LanguageServer for Server {
         &self,
         params: SemanticTokensParams,
     ) -> Result<Option<SemanticTokensResult>> {
-        semantic_tokens::handle(self, params)
+        semantic_tokens::handle(self, params).await
     }
 
     async fn document_link(&self, params: DocumentLinkParams) -> Result<Option<Vec<DocumentLink>>> {
-        document_link::handle(self, params)
+        document_link::handle(self, params).await
     }
 }
