@@ -434,6 +434,11 @@ impl Scheduler {
         let summary = match built.outcome {
             Err(e) => {
                 tracing::error!("indexing {} failed: {e}", built.folder.as_str());
+                // Nothing more is coming for this build: requests waiting for the folder's
+                // workspaces, and their held diagnostics, go on with what there is.
+                for root in self.folder_roots(&built.folder) {
+                    root.set_complete();
+                }
                 format!("failed: {e}")
             }
             Ok(BuildEvent::Indexed {
