@@ -16,17 +16,17 @@ fn kind(k: ActionKind) -> CodeActionKind {
     }
 }
 
-pub(super) fn handle(
+pub(super) async fn handle(
     server: &Server,
     params: CodeActionParams,
 ) -> Result<Option<CodeActionResponse>> {
-    let Some(doc) = server.document(&params.text_document.uri) else {
+    let Some(doc) = server.document(&params.text_document.uri).await else {
         return Ok(None);
     };
     let start = doc.offset(params.range.start);
     let end = doc.offset(params.range.end);
     let range = TextRange::new(start.min(end), start.max(end));
-    let actions = guarded("codeAction", || {
+    let (actions, analyzed) = guarded("codeAction", || {
         let live = doc.root.read();
         let under: Vec<&skills_runtime::diagnostic::Diagnostic> = live
             .ws
@@ -34,7 +34,8 @@ pub(super) fn handle(
             .iter()
             .filter(|d| d.range.bytes.start <= range.end && range.start <= d.range.bytes.end)
             .collect();
-        ide::code_actions(&live.ws, doc.ide(), range, &under)
+        let actions = ide::code_actions(&live.ws, doc.ide(), range, &under);
+        (actions, live.versions.clone())
     })?;
     let only = params.context.only.as_deref();
     let wanted = |k: &CodeActionKind| {
@@ -50,7 +51,7 @@ pub(super) fn handle(
         if !wanted(&kind) {
             continue;
         }
-        let edit = match to_workspace_edit(&server.session, &a.change) {
+        let edit = match to_workspace_edit(&server.session, &a.change, &analyzed) {
             Ok(edit) => edit,
             Err(why) => {
                 tracing::debug!("code action `{}` left out: {why}", a.title);

@@ -20,12 +20,12 @@ fn kind(k: CompletionKind) -> CompletionItemKind {
     }
 }
 
-pub(super) fn handle(
+pub(super) async fn handle(
     server: &Server,
     params: CompletionParams,
 ) -> Result<Option<CompletionResponse>> {
     let at = params.text_document_position;
-    let Some(doc) = server.document(&at.text_document.uri) else {
+    let Some(doc) = server.document(&at.text_document.uri).await else {
         return Ok(None);
     };
     let markdown = server.session.features().completion_markdown;

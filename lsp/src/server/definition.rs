@@ -8,12 +8,12 @@ use super::workspace_edit::location;
 use super::{Server, guarded};
 use crate::ide;
 
-pub(super) fn handle(
+pub(super) async fn handle(
     server: &Server,
     params: GotoDefinitionParams,
 ) -> Result<Option<GotoDefinitionResponse>> {
     let at = params.text_document_position_params;
-    let Some(doc) = server.document(&at.text_document.uri) else {
+    let Some(doc) = server.document(&at.text_document.uri).await else {
         return Ok(None);
     };
     let targets = guarded("definition", || {

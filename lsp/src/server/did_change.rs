@@ -18,7 +18,7 @@ pub(super) fn handle(server: &Server, params: DidChangeTextDocumentParams) {
         tracing::warn!("didChange for {}, which is not open; ignored", uri.as_str());
         return;
     }
-    if let Some(path) = session.model_path(&uri) {
+    if let Some(path) = session.open_path(&uri) {
         server.buffer_changed(&uri, path);
     }
 }

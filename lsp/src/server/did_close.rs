@@ -12,19 +12,21 @@ pub(super) fn handle(server: &Server, params: DidCloseTextDocumentParams) {
     if !session.documents.close(&uri) {
         return;
     }
-    let Some(path) = session.model_path(&uri) else {
+    let Some(path) = session.document_closed(&uri) else {
         return;
     };
-    session.document_closed(&path);
     let kind = FileKind::of(&path);
     // A config buffer closed without saving: the workspace read it, so rebuild from disk.
-    let unsaved = last.is_some_and(|s| {
-        skills_runtime::analysis::read_regular(&path)
-            .ok()
-            .as_deref()
-            != Some(s.text.as_bytes())
-    });
-    if kind.is_analyzed() || unsaved {
+    // (Analyzed files go back to their disk content anyway: no need to read them here.)
+    let unsaved = || {
+        last.is_some_and(|s| {
+            skills_runtime::analysis::read_regular(&path)
+                .ok()
+                .as_deref()
+                != Some(s.text.as_bytes())
+        })
+    };
+    if kind.is_analyzed() || unsaved() {
         server.buffer_changed(&uri, path);
     }
 }

@@ -6,11 +6,11 @@ use tower_lsp_server::ls_types::*;
 use super::{Server, guarded};
 use crate::ide;
 
-pub(super) fn handle(
+pub(super) async fn handle(
     server: &Server,
     params: DocumentLinkParams,
 ) -> Result<Option<Vec<DocumentLink>>> {
-    let Some(doc) = server.document(&params.text_document.uri) else {
+    let Some(doc) = server.document(&params.text_document.uri).await else {
         return Ok(None);
     };
     let links = guarded("documentLink", || {

@@ -53,12 +53,12 @@ fn flat(
     }
 }
 
-pub(super) fn handle(
+pub(super) async fn handle(
     server: &Server,
     params: DocumentSymbolParams,
 ) -> Result<Option<DocumentSymbolResponse>> {
     let uri = params.text_document.uri;
-    let Some(doc) = server.document(&uri) else {
+    let Some(doc) = server.document(&uri).await else {
         return Ok(None);
     };
     let symbols = guarded("documentSymbol", || ide::document_symbols(doc.ide()))?;

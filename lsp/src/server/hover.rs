@@ -7,9 +7,9 @@ use tower_lsp_server::ls_types::*;
 use super::{Server, guarded};
 use crate::ide;
 
-pub(super) fn handle(server: &Server, params: HoverParams) -> Result<Option<Hover>> {
+pub(super) async fn handle(server: &Server, params: HoverParams) -> Result<Option<Hover>> {
     let at = params.text_document_position_params;
-    let Some(doc) = server.document(&at.text_document.uri) else {
+    let Some(doc) = server.document(&at.text_document.uri).await else {
         return Ok(None);
     };
     let found = guarded("hover", || {

@@ -90,6 +90,14 @@ pub(super) fn folder(f: WorkspaceFolder) -> Option<Folder> {
         return None;
     }
     let path = f.uri.to_file_path()?.into_owned();
+    if !path.is_absolute() {
+        // `file:relative` would be read from the server's working directory.
+        tracing::warn!(
+            "workspace folder {} has no absolute path; ignored",
+            f.uri.as_str()
+        );
+        return None;
+    }
     Some(Folder::new(f.uri, f.name, path))
 }
 
@@ -166,5 +174,28 @@ fn capabilities(features: &ClientFeatures) -> ServerCapabilities {
             file_operations: None,
         }),
         ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use super::*;
+
+    fn folder_at(uri: &str) -> Option<Folder> {
+        folder(WorkspaceFolder {
+            uri: Uri::from_str(uri).unwrap(),
+            name: "f".into(),
+        })
+    }
+
+    #[test]
+    fn folders_without_an_absolute_file_path_are_ignored() {
+        assert!(folder_at("file:relative/dir").is_none());
+        assert!(folder_at("untitled:Untitled-1").is_none());
+        assert!(folder_at("vscode-vfs://github/acme/skills").is_none());
+        let tmp = folder_at(&format!("file://{}", std::env::temp_dir().display())).unwrap();
+        assert!(tmp.client_path.is_absolute());
     }
 }

@@ -209,32 +209,58 @@ impl Server {
     /// Like [`Server::document`], once the workspace is complete (its Markdown/text files,
     /// checked after the index, are in): for requests whose answer spans the workspace.
     pub(crate) async fn complete_document(&self, uri: &Uri) -> Option<DocumentContext> {
-        let path = self.session.model_path(uri)?;
+        let path = self.session.document_path(uri)?;
         self.session
             .root_for(&path)
             .wait_complete(COMPLETE_WAIT)
             .await;
-        self.document(uri)
+        self.document(uri).await
     }
 
-    /// The document behind a request, with its workspace brought up to date.
-    pub(crate) fn document(&self, uri: &Uri) -> Option<DocumentContext> {
-        let path = self.session.model_path(uri)?;
+    /// The document behind a request, with its workspace brought up to date — on the
+    /// blocking pool: pending buffers are analyzed (a renamed skill re-links the whole
+    /// index), the workspace lock may be held by the scheduler's analysis, and a document
+    /// that is not open is read from disk.
+    pub(crate) async fn document(&self, uri: &Uri) -> Option<DocumentContext> {
+        let server = self.clone();
+        let uri = uri.clone();
+        tokio::task::spawn_blocking(move || server.document_now(&uri))
+            .await
+            .unwrap_or_else(|e| {
+                tracing::error!("internal error reading a document: {e}");
+                None
+            })
+    }
+
+    fn document_now(&self, uri: &Uri) -> Option<DocumentContext> {
+        let path = self.session.document_path(uri)?;
         let root = self.session.root_for(&path);
-        if let Some(affected) = root.flush(&self.session.documents) {
-            self.scheduler.send(Task::Changed(root.clone(), affected));
-        }
-        let open = self
-            .session
-            .documents
-            .with(uri, |d| (d.text(), d.rope().clone()));
-        let (text, rope) = match open {
-            Some(open) => open,
-            None => {
-                let bytes = skills_runtime::analysis::read_regular(&path).ok()?;
-                let text: Arc<str> = Arc::from(String::from_utf8_lossy(&bytes).into_owned());
-                let rope = Rope::from_str(&text);
-                (text, rope)
+        // A `didChange` can land between the analysis and the copy of the text: analyze
+        // again until both are of the same version, so that the features never mix ranges
+        // of one version with the text of another (a few tries: edits outrun this only
+        // while someone types faster than an analysis).
+        let analyzed_here = FileKind::of(&path).is_analyzed();
+        let mut tries = 0;
+        let (text, rope) = loop {
+            tries += 1;
+            self.flush(&root);
+            let open = self
+                .session
+                .documents
+                .with(uri, |d| (d.text(), d.rope().clone(), d.version()));
+            match open {
+                Some((text, rope, version)) => {
+                    let analyzed = root.read().versions.get(&path).copied();
+                    if !analyzed_here || analyzed == Some(version) || tries == 3 {
+                        break (text, rope);
+                    }
+                }
+                None => {
+                    let bytes = skills_runtime::analysis::read_regular(&path).ok()?;
+                    let text: Arc<str> = Arc::from(String::from_utf8_lossy(&bytes).into_owned());
+                    let rope = Rope::from_str(&text);
+                    break (text, rope);
+                }
             }
         };
         Some(DocumentContext {
@@ -244,6 +270,14 @@ impl Server {
             rope,
             encoding: self.session.features().encoding,
         })
+    }
+
+    /// Analyzes a workspace's pending buffer changes now (a request needs them); the
+    /// scheduler publishes what changed.
+    pub(crate) fn flush(&self, root: &Arc<WorkspaceState>) {
+        if let Some(affected) = root.flush(&self.session.documents) {
+            self.scheduler.send(Task::Changed(root.clone(), affected));
+        }
     }
 }
 
@@ -325,18 +359,18 @@ impl LanguageServer for Server {
     }
 
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
-        completion::handle(self, params)
+        completion::handle(self, params).await
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
-        hover::handle(self, params)
+        hover::handle(self, params).await
     }
 
     async fn goto_definition(
         &self,
         params: GotoDefinitionParams,
     ) -> Result<Option<GotoDefinitionResponse>> {
-        definition::handle(self, params)
+        definition::handle(self, params).await
     }
 
     async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
@@ -355,14 +389,14 @@ impl LanguageServer for Server {
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
-        code_action::handle(self, params)
+        code_action::handle(self, params).await
     }
 
     async fn document_symbol(
         &self,
         params: DocumentSymbolParams,
     ) -> Result<Option<DocumentSymbolResponse>> {
-        document_symbol::handle(self, params)
+        document_symbol::handle(self, params).await
     }
 
     async fn symbol(
@@ -376,10 +410,10 @@ impl LanguageServer for Server {
         &self,
         params: SemanticTokensParams,
     ) -> Result<Option<SemanticTokensResult>> {
-        semantic_tokens::handle(self, params)
+        semantic_tokens::handle(self, params).await
     }
 
     async fn document_link(&self, params: DocumentLinkParams) -> Result<Option<Vec<DocumentLink>>> {
-        document_link::handle(self, params)
+        document_link::handle(self, params).await
     }
 }

@@ -34,22 +34,22 @@ pub(super) async fn handle(server: &Server, params: RenameParams) -> Result<Opti
     let Some(doc) = server.complete_document(&at.text_document.uri).await else {
         return Ok(None);
     };
-    let change = guarded("rename", || {
+    let (change, analyzed) = guarded("rename", || {
         let live = doc.root.read();
-        ide::rename(
+        let change = ide::rename(
             &live.ws,
             doc.ide(),
             doc.offset(at.position),
             &params.new_name,
-        )
-    })?
-    .map_err(request_failed)?;
-    let mut change = change;
+        );
+        (change, live.versions.clone())
+    })?;
+    let mut change = change.map_err(request_failed)?;
     if !server.session.features().rename_files {
         // The directory keeps its old name; everything else is renamed.
         change.renames.clear();
     }
-    to_workspace_edit(&server.session, &change)
+    to_workspace_edit(&server.session, &change, &analyzed)
         .map(Some)
         .map_err(request_failed)
 }

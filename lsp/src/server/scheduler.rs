@@ -22,7 +22,7 @@ use tower_lsp_server::ls_types::{FileChangeType, FileEvent, NumberOrString, Uri}
 use super::build::{BuildEvent, BuildInput, RootBuild, Scope, build_folder};
 use super::diagnostics::{fingerprint, for_path};
 use super::notifications::{Indexed, IndexedParams};
-use crate::session::{BuildStats, FileKind, Session, WorkspaceState};
+use crate::session::{BuildStats, FileKind, Folder, Session, WorkspaceState};
 
 /// How long config and file-creation changes wait for more before a rebuild.
 const REBUILD_DELAY: Duration = Duration::from_millis(150);
@@ -119,13 +119,17 @@ pub(crate) fn spawn(client: Client, session: Arc<Session>) -> SchedulerHandle {
         published: HashMap::new(),
         builds: HashMap::new(),
         last_edit: Instant::now(),
+        refresh: None,
     };
     tokio::spawn(scheduler.run(rx));
     SchedulerHandle { tx }
 }
 
-/// What was last published for a file that is not open.
+/// What was last published for a file.
 struct Published {
+    /// Where it was published (the client's URI of an open document stays in use after it
+    /// is closed, so that what follows replaces it).
+    uri: Uri,
     /// The workspace (root) that published it.
     owner: PathBuf,
     fingerprint: String,
@@ -155,6 +159,10 @@ struct Scheduler {
     builds: HashMap<Uri, BuildSlot>,
     /// When a buffer last changed.
     last_edit: Instant,
+    /// Asks the task that sends `workspace/diagnostic/refresh` (started on first use) for
+    /// one more; asks while one is pending coalesce, so a client slow to answer (or that
+    /// never does) does not pile up requests.
+    refresh: Option<mpsc::Sender<()>>,
 }
 
 impl Scheduler {
@@ -239,7 +247,7 @@ impl Scheduler {
             Task::Flush(root) => {
                 let started = Instant::now();
                 self.last_edit = started;
-                if let Some(affected) = root.flush(&self.session.documents) {
+                if let Some(affected) = self.flush_off_thread(root.clone()).await {
                     tracing::debug!(
                         "analyzed {} in {:?}: {affected:?}",
                         root.root.display(),
@@ -249,12 +257,19 @@ impl Scheduler {
                 }
             }
             Task::Changed(root, affected) => self.affected(&root, affected),
-            Task::Disk(events) => self.disk_events(events),
+            Task::Disk(events) => {
+                let updates = self.disk_events(events);
+                self.update_from_disk(updates).await;
+            }
             Task::Built(built) => self.built(*built).await,
             Task::Forget(roots) => {
+                for root in &roots {
+                    self.rehome_open_documents(root).await;
+                }
                 for root in roots {
                     self.enqueue_owned_by(&root.root);
                 }
+                self.forget_build_slots();
             }
         }
     }
@@ -290,6 +305,9 @@ impl Scheduler {
         let (roots, mut input) = {
             let mut folders = self.session.folders_mut();
             let Some(i) = folders.iter().position(|f| f.uri == folder_uri) else {
+                // The folder was removed (a debounced build came due after it).
+                drop(folders);
+                self.builds.remove(&folder_uri);
                 return;
             };
             let path = folders[i].path.clone();
@@ -416,6 +434,11 @@ impl Scheduler {
         let summary = match built.outcome {
             Err(e) => {
                 tracing::error!("indexing {} failed: {e}", built.folder.as_str());
+                // Nothing more is coming for this build: requests waiting for the folder's
+                // workspaces, and their held diagnostics, go on with what there is.
+                for root in self.folder_roots(&built.folder) {
+                    root.set_complete();
+                }
                 format!("failed: {e}")
             }
             Ok(BuildEvent::Indexed {
@@ -433,7 +456,7 @@ impl Scheduler {
                 for root in &installed {
                     root.record_versions(&built.buffer_versions);
                 }
-                self.adopt_open_documents(&installed);
+                self.adopt_open_documents(&installed).await;
                 let (skills, files) = self.counts(&built.folder);
                 tracing::info!(
                     "indexed {}: {skills} skills, {files} files in {} ms",
@@ -469,7 +492,7 @@ impl Scheduler {
                         root.record_versions(&built.buffer_versions);
                         root.set_complete();
                     }
-                    self.adopt_open_documents(&installed);
+                    self.adopt_open_documents(&installed).await;
                     for root in &installed {
                         self.affected(root, Affected::All);
                     }
@@ -493,7 +516,21 @@ impl Scheduler {
             if let Some(scope) = pending {
                 self.start_build(built.folder, scope);
             }
+            self.forget_build_slots();
         }
+    }
+
+    /// Drops the build state of folders that were removed (once their build is over), so
+    /// that adding and removing folders does not grow the map.
+    fn forget_build_slots(&mut self) {
+        let folders: Vec<Uri> = self
+            .session
+            .folders()
+            .iter()
+            .map(|f| f.uri.clone())
+            .collect();
+        self.builds
+            .retain(|uri, slot| slot.running || folders.contains(uri));
     }
 
     fn folder_roots(&self, folder: &Uri) -> Vec<Arc<WorkspaceState>> {
@@ -521,61 +558,39 @@ impl Scheduler {
     }
 
     /// Puts fresh workspaces in their folder: all of its workspaces, or in place of those with
-    /// the same roots. Workspaces that disappear get their diagnostics cleared.
+    /// the same roots.
     fn install_roots(
         &mut self,
         folder: &Uri,
         builds: Vec<RootBuild>,
         replace_all: bool,
     ) -> Vec<Arc<WorkspaceState>> {
-        let (installed, gone) = {
-            let mut folders = self.session.folders_mut();
-            let Some(f) = folders.iter_mut().find(|f| &f.uri == folder) else {
-                // The folder was removed while it was being built.
-                return Vec::new();
-            };
-            let installed: Vec<Arc<WorkspaceState>> = builds
-                .into_iter()
-                .map(|b| Self::state_of(folder, b))
-                .collect();
-            let mut gone = Vec::new();
+        self.install(folder, builds, |f, installed| {
             if replace_all {
-                gone = f
+                let gone = f
                     .roots
                     .iter()
                     .filter(|r| !installed.iter().any(|i| i.root == r.root))
                     .map(|r| r.root.clone())
                     .collect();
-                f.roots = installed.clone();
-            } else {
-                for state in &installed {
-                    match f.roots.iter().position(|r| r.root == state.root) {
-                        Some(i) => f.roots[i] = state.clone(),
-                        None => f.roots.push(state.clone()),
-                    }
+                f.roots = installed.to_vec();
+                return gone;
+            }
+            for state in installed {
+                match f.roots.iter().position(|r| r.root == state.root) {
+                    Some(i) => f.roots[i] = state.clone(),
+                    None => f.roots.push(state.clone()),
                 }
             }
-            (installed, gone)
-        };
-        for root in gone {
-            self.enqueue_owned_by(&root);
-        }
-        installed
+            Vec::new()
+        })
     }
 
     /// The workspaces found nested in a folder replace the nested ones it had.
     fn install_nested(&mut self, folder: &Uri, builds: Vec<RootBuild>) -> Vec<Arc<WorkspaceState>> {
-        let (installed, gone) = {
-            let mut folders = self.session.folders_mut();
-            let Some(f) = folders.iter_mut().find(|f| &f.uri == folder) else {
-                return Vec::new();
-            };
-            let installed: Vec<Arc<WorkspaceState>> = builds
-                .into_iter()
-                .map(|b| Self::state_of(folder, b))
-                .collect();
+        self.install(folder, builds, |f, installed| {
             let outer = f.path.clone();
-            let gone: Vec<PathBuf> = f
+            let gone = f
                 .roots
                 .iter()
                 .filter(|r| r.root != outer && !installed.iter().any(|i| i.root == r.root))
@@ -583,6 +598,29 @@ impl Scheduler {
                 .collect();
             f.roots.retain(|r| r.root == outer);
             f.roots.extend(installed.iter().cloned());
+            gone
+        })
+    }
+
+    /// Makes workspaces of fresh builds and lets `place` put them in their folder (under the
+    /// folders lock); the workspaces `place` reports gone get their diagnostics cleared.
+    /// Nothing is installed when the folder was removed while it was being built.
+    fn install(
+        &mut self,
+        folder: &Uri,
+        builds: Vec<RootBuild>,
+        place: impl FnOnce(&mut Folder, &[Arc<WorkspaceState>]) -> Vec<PathBuf>,
+    ) -> Vec<Arc<WorkspaceState>> {
+        let (installed, gone) = {
+            let mut folders = self.session.folders_mut();
+            let Some(f) = folders.iter_mut().find(|f| &f.uri == folder) else {
+                return Vec::new();
+            };
+            let installed: Vec<Arc<WorkspaceState>> = builds
+                .into_iter()
+                .map(|b| Self::state_of(folder, b))
+                .collect();
+            let gone = place(f, &installed);
             (installed, gone)
         };
         for root in gone {
@@ -594,7 +632,7 @@ impl Scheduler {
     /// Open buffers override what a build read from disk: every open document that belongs
     /// to one of `installed` is analyzed there again, and leaves any other workspace that
     /// checked it as an extra file (the orphans, or a workspace it was nested in).
-    fn adopt_open_documents(&mut self, installed: &[Arc<WorkspaceState>]) {
+    async fn adopt_open_documents(&mut self, installed: &[Arc<WorkspaceState>]) {
         for (path, uri) in self.session.open_documents() {
             if !FileKind::of(&path).is_analyzed() {
                 continue;
@@ -612,7 +650,73 @@ impl Scheduler {
             }
         }
         for root in installed {
-            root.flush(&self.session.documents);
+            self.flush_off_thread(root.clone()).await;
+        }
+    }
+
+    /// The open documents a removed workspace analyzed are analyzed again where they belong
+    /// now (another folder, or the orphans), so their diagnostics follow.
+    async fn rehome_open_documents(&mut self, gone: &WorkspaceState) {
+        let paths: Vec<PathBuf> = gone.read().versions.keys().cloned().collect();
+        let mut owners: Vec<Arc<WorkspaceState>> = Vec::new();
+        for path in paths {
+            let Some(uri) = self.session.open_uri(&path) else {
+                continue;
+            };
+            if !FileKind::of(&path).is_analyzed() {
+                continue;
+            }
+            let owner = self.session.root_for(&path);
+            owner.mark_dirty(path, uri);
+            if !owners.iter().any(|o| Arc::ptr_eq(o, &owner)) {
+                owners.push(owner);
+            }
+        }
+        for owner in owners {
+            if let Some(affected) = self.flush_off_thread(owner.clone()).await {
+                self.affected(&owner, affected);
+            }
+        }
+    }
+
+    /// [`WorkspaceState::flush`] on the blocking pool: an edit can re-link the whole index
+    /// (a skill renamed), and closing a buffer reads the file back from disk.
+    async fn flush_off_thread(&self, root: Arc<WorkspaceState>) -> Option<Affected> {
+        let session = self.session.clone();
+        tokio::task::spawn_blocking(move || root.flush(&session.documents))
+            .await
+            .unwrap_or_else(|e| {
+                tracing::error!("analyzing changed buffers failed: {e}");
+                None
+            })
+    }
+
+    /// Files changed or deleted on disk, read and analyzed again on the blocking pool.
+    async fn update_from_disk(&mut self, updates: Vec<(Arc<WorkspaceState>, PathBuf, bool)>) {
+        if updates.is_empty() {
+            return;
+        }
+        let done = tokio::task::spawn_blocking(move || {
+            updates
+                .into_iter()
+                .map(|(root, path, deleted)| {
+                    let affected = if deleted {
+                        root.disk_removed(&path)
+                    } else {
+                        root.disk_changed(&path)
+                    };
+                    (root, affected)
+                })
+                .collect::<Vec<_>>()
+        })
+        .await;
+        match done {
+            Ok(done) => {
+                for (root, affected) in done {
+                    self.affected(&root, affected);
+                }
+            }
+            Err(e) => tracing::error!("analyzing files changed on disk failed: {e}"),
         }
     }
 
@@ -620,7 +724,10 @@ impl Scheduler {
     // Files changed on disk
     // ---------------------------------------------------------------------------------
 
-    fn disk_events(&mut self, events: Vec<FileEvent>) {
+    /// Schedules the rebuilds the events ask for; returns the files to analyze again from
+    /// disk, each with its workspace and whether it was deleted.
+    fn disk_events(&mut self, events: Vec<FileEvent>) -> Vec<(Arc<WorkspaceState>, PathBuf, bool)> {
+        let mut updates = Vec::new();
         for ev in events {
             let Some(path) = self.session.model_path(&ev.uri) else {
                 continue;
@@ -638,12 +745,7 @@ impl Scheduler {
                 FileKind::Skill | FileKind::Text if open => {}
                 FileKind::Skill | FileKind::Text => {
                     let root = self.session.root_for(&path);
-                    let affected = if ev.typ == FileChangeType::DELETED {
-                        root.disk_removed(&path)
-                    } else {
-                        root.disk_changed(&path)
-                    };
-                    self.affected(&root, affected);
+                    updates.push((root, path, ev.typ == FileChangeType::DELETED));
                 }
                 FileKind::Yaml => {
                     if path.ends_with("config/runtime.yaml") && created_or_deleted {
@@ -664,6 +766,7 @@ impl Scheduler {
                 _ => {}
             }
         }
+        updates
     }
 
     /// The deepest workspace folder containing `path`.
@@ -709,10 +812,7 @@ impl Scheduler {
                 Affected::Files(paths) => paths.len() > 1,
             };
             if others && features.diagnostic_refresh {
-                let client = self.client.clone();
-                tokio::spawn(async move {
-                    let _ = client.workspace_diagnostic_refresh().await;
-                });
+                self.request_refresh();
             }
             return;
         }
@@ -731,6 +831,22 @@ impl Scheduler {
                 self.enqueue_owned_by(&root.root);
             }
         }
+    }
+
+    fn request_refresh(&mut self) {
+        let tx = self.refresh.get_or_insert_with(|| {
+            let (tx, mut rx) = mpsc::channel::<()>(1);
+            let client = self.client.clone();
+            // Ends with the scheduler (its sender).
+            tokio::spawn(async move {
+                while rx.recv().await.is_some() {
+                    let _ = client.workspace_diagnostic_refresh().await;
+                }
+            });
+            tx
+        });
+        // Full: a refresh is queued already, and it will cover this change too.
+        let _ = tx.try_send(());
     }
 
     /// Every file `root` published diagnostics for (to re-check, or to clear).
@@ -765,11 +881,26 @@ impl Scheduler {
                 break;
             };
             self.queued.remove(&path);
-            let Some(uri) = self.session.uri_for(&path) else {
-                continue;
+            let uri = match self.session.open_uri(&path) {
+                Some(uri) => uri,
+                None => match self.published.get(&path) {
+                    Some(p) => p.uri.clone(),
+                    None => match self.session.uri_for(&path) {
+                        Some(uri) => uri,
+                        None => continue,
+                    },
+                },
             };
             let open_version = self.session.documents.version(&uri);
-            let (items, analyzed) = match roots.iter().find(|r| r.root == root_path) {
+            // When the workspace is gone, an open document shows what its owner now says
+            // (that owner publishes it too, and this entry may have taken its place in the
+            // queue); any other file is cleared.
+            let root = roots
+                .iter()
+                .find(|r| r.root == root_path)
+                .cloned()
+                .or_else(|| open_version.map(|_| self.session.root_for(&path)));
+            let (items, analyzed, owner) = match root {
                 // Held until the workspace is complete (it then publishes everything).
                 Some(root) if !root.is_complete() => continue,
                 Some(root) => {
@@ -777,10 +908,10 @@ impl Scheduler {
                     (
                         for_path(&live, &path, &self.session),
                         live.versions.get(&path).copied(),
+                        root.root.clone(),
                     )
                 }
-                // The workspace is gone: clear.
-                None => (Vec::new(), None),
+                None => (Vec::new(), None, root_path),
             };
             let Some(version) =
                 publish_version(open_version, analyzed, FileKind::of(&path).is_analyzed())
@@ -801,7 +932,8 @@ impl Scheduler {
                 self.published.insert(
                     path,
                     Published {
-                        owner: root_path,
+                        uri: uri.clone(),
+                        owner,
                         fingerprint: fp,
                     },
                 );

@@ -14,11 +14,11 @@ pub(crate) fn legend() -> SemanticTokensLegend {
     }
 }
 
-pub(super) fn handle(
+pub(super) async fn handle(
     server: &Server,
     params: SemanticTokensParams,
 ) -> Result<Option<SemanticTokensResult>> {
-    let Some(doc) = server.document(&params.text_document.uri) else {
+    let Some(doc) = server.document(&params.text_document.uri).await else {
         return Ok(None);
     };
     let mut tokens = guarded("semanticTokens", || {

@@ -13,6 +13,7 @@ use crate::session::ClientSettings;
 const SECTION: &str = "skills";
 
 pub(super) async fn pull(server: &Server) {
+    let pull = server.session.begin_settings_pull();
     let folders: Vec<Uri> = server
         .session
         .folders()
@@ -34,6 +35,11 @@ pub(super) async fn pull(server: &Server) {
             return;
         }
     };
+    if !server.session.is_latest_settings_pull(pull) {
+        // A later pull is under way: its answer is the newer one, whatever arrives first.
+        tracing::debug!("an outdated workspace/configuration answer was dropped");
+        return;
+    }
     let mut problems = Vec::new();
     let mut read = |v: &serde_json::Value| {
         let (s, p) = ClientSettings::from_json(v);

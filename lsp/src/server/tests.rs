@@ -82,11 +82,19 @@ struct Client {
     inbox: Vec<Value>,
     /// Every message received.
     history: Vec<Value>,
+    /// When set, requests from the server are kept here unanswered.
+    held: Option<Vec<Value>>,
     server: Option<std::thread::JoinHandle<bool>>,
 }
 
 impl Client {
     fn start(root: &Path, capabilities: Value) -> Client {
+        Client::initialized(json!({"processId": null, "rootUri": uri(root),
+                                   "capabilities": capabilities}))
+    }
+
+    /// A server initialized with `params`, its first folder indexed.
+    fn initialized(params: Value) -> Client {
         let (in_tx, in_rx) = channel();
         let (out_tx, out_rx) = channel();
         let server = std::thread::spawn(move || {
@@ -110,12 +118,10 @@ impl Client {
             next_id: 0,
             inbox: Vec::new(),
             history: Vec::new(),
+            held: None,
             server: Some(server),
         };
-        c.request(
-            "initialize",
-            json!({"processId": null, "rootUri": uri(root), "capabilities": capabilities}),
-        );
+        c.request("initialize", params);
         c.notify("initialized", json!({}));
         c.wait_for(|m| m["method"] == "skills/indexed");
         c
@@ -149,10 +155,15 @@ impl Client {
             while let Some(body) = self.frames.next_body() {
                 let msg: Value = serde_json::from_slice(&body).unwrap();
                 self.history.push(msg.clone());
-                // Requests from the server get an empty answer.
+                // Requests from the server get an empty answer, or wait in `held`.
                 if msg.get("method").is_some() && msg.get("id").is_some() {
-                    let answer = json!({"jsonrpc": "2.0", "id": msg["id"], "result": null});
-                    self.send(answer);
+                    match &mut self.held {
+                        Some(held) => held.push(msg.clone()),
+                        None => {
+                            let answer = json!({"jsonrpc": "2.0", "id": msg["id"], "result": null});
+                            self.send(answer);
+                        }
+                    }
                 }
                 let last = done(&msg);
                 seen.push(msg);
@@ -380,4 +391,342 @@ fn end_of_input_without_shutdown_is_not_a_clean_exit() {
     let mut c = Client::start(&t.root, push_client());
     c.to_server = None;
     assert!(!c.server.take().unwrap().join().unwrap());
+}
+
+#[test]
+fn removing_a_folder_re_checks_its_open_documents_outside_it() {
+    let t = workspace("removed-folder");
+    let path = t.root.join("docs/guide.md");
+    let doc = uri(&path);
+    let mut c = Client::start(&t.root, push_client());
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": doc, "languageId": "markdown", "version": 1,
+                                "text": "$[acme:docs].nope\n"}}),
+    );
+    assert_eq!(codes(&c.diagnostics(&doc, 1)), ["SK301"]);
+    c.notify(
+        "workspace/didChangeWorkspaceFolders",
+        json!({"event": {"added": [], "removed": [{"uri": uri(&t.root), "name": "ws"}]}}),
+    );
+    // Outside every folder, `acme` is no configured namespace any more: the SK301 of the
+    // removed folder's config must not stay on screen.
+    let after = c.diagnostics(&doc, 1);
+    assert!(!codes(&after).contains(&"SK301".to_string()), "{after:#?}");
+    let status = c.request(
+        "workspace/executeCommand",
+        json!({"command": "skills.serverStatus", "arguments": []}),
+    );
+    assert_eq!(status["result"]["folders"], json!([]));
+    assert!(c.shutdown());
+}
+
+/// A URI as VS Code writes it: every byte but unreserved ones and `/` percent-encoded.
+fn encoded_uri(p: &Path) -> String {
+    let mut out = String::from("file://");
+    for b in p.display().to_string().bytes() {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[test]
+fn percent_encoded_uris_reach_the_same_files_and_answers_use_the_clients_uri() {
+    let t = TempDir::new("enc");
+    let ws = t.root.join("my skills é");
+    std::fs::create_dir_all(&ws).unwrap();
+    let w = |rel: &str, text: &str| {
+        let p = ws.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, text).unwrap();
+    };
+    w("config/runtime.yaml", CONFIG);
+    w("skills/checker/SKILL.md", &skill("checker", "Plain."));
+    w("docs/guide.md", "See $[acme:docs].checker.\n");
+    let folder = encoded_uri(&ws);
+    let mut c = Client::initialized(json!({"processId": null, "capabilities": push_client(),
+                                           "workspaceFolders": [{"uri": folder, "name": "ws"}]}));
+    let doc = encoded_uri(&ws.join("docs/guide.md"));
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": doc, "languageId": "markdown", "version": 1,
+                                "text": "See $[acme:docs].chekcer.\n"}}),
+    );
+    // Published to the URI exactly as the client spelled it.
+    assert_eq!(codes(&c.diagnostics(&doc, 1)), ["SK301"]);
+    let def = c.request(
+        "textDocument/definition",
+        json!({"textDocument": {"uri": doc}, "position": {"line": 0, "character": 20}}),
+    );
+    assert_eq!(def["result"], Value::Null, "{def:#}");
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": doc, "version": 2},
+               "contentChanges": [{"text": "See $[acme:docs].checker.\n"}]}),
+    );
+    assert_eq!(c.diagnostics(&doc, 2), Vec::<Value>::new());
+    let def = c.request(
+        "textDocument/definition",
+        json!({"textDocument": {"uri": doc}, "position": {"line": 0, "character": 20}}),
+    );
+    let target = def["result"][0]["uri"].as_str().unwrap().to_string();
+    let target: tower_lsp_server::ls_types::Uri = target.parse().unwrap();
+    assert_eq!(
+        target.to_file_path().unwrap(),
+        ws.join("skills/checker/SKILL.md")
+    );
+    assert!(c.shutdown());
+}
+
+#[test]
+fn untitled_documents_are_served_without_analysis_or_errors() {
+    let t = workspace("untitled");
+    let mut c = Client::start(&t.root, push_client());
+    let doc = "untitled:Untitled-1";
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": doc, "languageId": "markdown", "version": 1,
+                                "text": "$[acme:docs].\n"}}),
+    );
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": doc, "version": 2},
+               "contentChanges": [{"range": {"start": {"line": 9, "character": 9},
+                                             "end": {"line": 0, "character": 0}},
+                                   "text": "x"}]}),
+    );
+    for method in [
+        "textDocument/completion",
+        "textDocument/hover",
+        "textDocument/definition",
+        "textDocument/references",
+        "textDocument/prepareRename",
+    ] {
+        let r = c.request(
+            method,
+            json!({"textDocument": {"uri": doc}, "position": {"line": 0, "character": 13},
+                   "context": {"includeDeclaration": true}}),
+        );
+        assert_eq!(r["result"], Value::Null, "{method}: {r:#}");
+    }
+    c.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": doc}}),
+    );
+    let status = c.request(
+        "workspace/executeCommand",
+        json!({"command": "skills.serverStatus", "arguments": []}),
+    );
+    assert_eq!(status["result"]["openDocuments"], 0);
+    assert!(
+        !c.history
+            .iter()
+            .any(|m| m["params"]["uri"] == doc && m["method"] == "textDocument/publishDiagnostics")
+    );
+    assert!(c.shutdown());
+}
+
+/// Requests at random positions between random edits (frontmatter syntax, mentions, CRLF,
+/// emoji, out-of-range positions) in a SKILL.md, a Markdown file and `runtime.yaml`.
+#[test]
+fn requests_between_random_edits_never_fail_internally() {
+    const PIECES: &[&str] = &[
+        "$[",
+        "acme",
+        ":",
+        "docs",
+        "].",
+        "checker",
+        "\n",
+        "---",
+        "name:",
+        " ",
+        "😀",
+        "日",
+        "\r\n",
+        "\"",
+        "'",
+        "[",
+        "](",
+        "./x.md)",
+        "#",
+        "description: ",
+        "\t",
+        "{",
+        "}",
+        "-",
+        "|",
+        ">",
+        "\r",
+        "metadata:\n  a: b\n",
+        "skills:\n  spaces:\n",
+        "sources: [",
+    ];
+    const METHODS: &[&str] = &[
+        "textDocument/completion",
+        "textDocument/hover",
+        "textDocument/definition",
+        "textDocument/references",
+        "textDocument/prepareRename",
+        "textDocument/rename",
+        "textDocument/codeAction",
+        "textDocument/semanticTokens/full",
+        "textDocument/documentSymbol",
+        "textDocument/documentLink",
+    ];
+    let t = workspace("random-requests");
+    let mut c = Client::start(&t.root, push_client());
+    let mut rng = fastrand::Rng::with_seed(11);
+    let pos =
+        |rng: &mut fastrand::Rng| json!({"line": rng.u32(0..12), "character": rng.u32(0..40)});
+    for file in [
+        "skills/writer/SKILL.md",
+        "docs/guide.md",
+        "config/runtime.yaml",
+    ] {
+        let path = t.root.join(file);
+        let doc = uri(&path);
+        let text = std::fs::read_to_string(&path).unwrap();
+        c.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": doc, "languageId": "markdown", "version": 1,
+                                    "text": text}}),
+        );
+        for version in 2..150 {
+            let insert: String = (0..rng.usize(0..4))
+                .map(|_| PIECES[rng.usize(..PIECES.len())])
+                .collect();
+            let (a, b) = (pos(&mut rng), pos(&mut rng));
+            c.notify(
+                "textDocument/didChange",
+                json!({"textDocument": {"uri": doc, "version": version},
+                       "contentChanges": [{"range": {"start": a, "end": b}, "text": insert}]}),
+            );
+            let method = METHODS[rng.usize(..METHODS.len())];
+            let at = pos(&mut rng);
+            let r = c.request(
+                method,
+                json!({"textDocument": {"uri": doc}, "position": at, "newName": "new-name",
+                       "context": {"includeDeclaration": true, "diagnostics": []},
+                       "range": {"start": at, "end": pos(&mut rng)}}),
+            );
+            assert_ne!(
+                r["error"]["code"], -32603,
+                "{method} at {at} (v{version}): {r:#}"
+            );
+        }
+    }
+    assert!(c.shutdown());
+}
+
+#[cfg(unix)]
+#[test]
+fn closing_a_deleted_file_opened_through_a_symlink_clears_its_diagnostics() {
+    let t = workspace("symlinked-orphan");
+    let outside = TempDir::new("symlinked-orphan-outside");
+    std::fs::create_dir_all(outside.root.join("real/s")).unwrap();
+    std::os::unix::fs::symlink(outside.root.join("real"), outside.root.join("link")).unwrap();
+    let doc = uri(&outside.root.join("link/s/SKILL.md"));
+    let mut c = Client::start(&t.root, push_client());
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": doc, "languageId": "markdown", "version": 1,
+                                "text": "---\nname: Bad Name\n---\n"}}),
+    );
+    assert!(!c.diagnostics(&doc, 1).is_empty());
+    // The file's directory goes away while it is open (the path no longer resolves).
+    std::fs::remove_dir_all(outside.root.join("real")).unwrap();
+    c.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": doc}}),
+    );
+    let m = c.wait_for(|m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == doc
+            && m["params"]["version"].is_null()
+    });
+    assert_eq!(m["params"]["diagnostics"], json!([]));
+    assert!(c.shutdown());
+}
+
+#[test]
+fn an_outdated_settings_answer_arriving_last_is_not_applied() {
+    let t = workspace("settings-order");
+    let mut capabilities = push_client();
+    capabilities["workspace"] = json!({"configuration": true});
+    let mut c = Client::start(&t.root, capabilities);
+    c.held = Some(Vec::new());
+    for _ in 0..2 {
+        c.notify("workspace/didChangeConfiguration", json!({"settings": {}}));
+        c.wait_for(|m| m["method"] == "workspace/configuration");
+    }
+    let held = c.held.take().unwrap();
+    let (older, newer) = (&held[0], &held[1]);
+    let answer = |c: &mut Client, request: &Value, profile: &str| {
+        c.send(json!({"jsonrpc": "2.0", "id": request["id"],
+                      "result": [{"profile": profile}, {}]}));
+    };
+    answer(&mut c, newer, "agentskills");
+    c.wait_for(|m| m["method"] == "skills/indexed");
+    answer(&mut c, older, "runtime");
+    std::thread::sleep(Duration::from_millis(300));
+    let status = c.request(
+        "workspace/executeCommand",
+        json!({"command": "skills.serverStatus", "arguments": []}),
+    );
+    assert_eq!(status["result"]["settings"]["profile"], "agentskills");
+    assert!(c.shutdown());
+}
+
+#[test]
+fn diagnostic_refreshes_do_not_pile_up_while_the_client_has_not_answered() {
+    let t = workspace("refresh");
+    let path = t.root.join("skills/checker/SKILL.md");
+    let doc = uri(&path);
+    let mut c = Client::start(
+        &t.root,
+        json!({"textDocument": {"diagnostic": {}},
+               "workspace": {"diagnostics": {"refreshSupport": true}}}),
+    );
+    c.held = Some(Vec::new());
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": doc, "languageId": "markdown", "version": 1,
+                                "text": skill("checker", "Plain.")}}),
+    );
+    // Renaming the skill letter by letter: every edit changes diagnostics in other files.
+    for (i, name) in ["checke", "check", "chec", "che", "ch", "c"]
+        .iter()
+        .enumerate()
+    {
+        c.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": doc, "version": i + 2},
+                   "contentChanges": [{"text": skill(name, "Plain.")}]}),
+        );
+        // A request in between: every edit is analyzed before the next.
+        c.request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": doc},
+                                                "position": {"line": 0, "character": 0}}),
+        );
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    c.request(
+        "workspace/executeCommand",
+        json!({"command": "skills.serverStatus", "arguments": []}),
+    );
+    let refreshes = c
+        .held
+        .as_ref()
+        .unwrap()
+        .iter()
+        .filter(|m| m["method"] == "workspace/diagnostic/refresh")
+        .count();
+    assert_eq!(refreshes, 1, "{:#?}", c.held);
+    assert!(c.shutdown());
 }

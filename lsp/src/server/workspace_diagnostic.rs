@@ -11,7 +11,6 @@ use tower_lsp_server::ls_types::*;
 
 use super::Server;
 use super::diagnostics::{fingerprint, for_path};
-use super::scheduler::Task;
 
 const HOLD: Duration = Duration::from_secs(30);
 
@@ -52,9 +51,7 @@ fn collect(
     let mut items = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for root in session.all_roots() {
-        if let Some(affected) = root.flush(&session.documents) {
-            server.scheduler.send(Task::Changed(root.clone(), affected));
-        }
+        server.flush(&root);
         for path in root.paths_with_diagnostics() {
             let Some(uri) = session.uri_for(&path) else {
                 continue;

@@ -3,7 +3,7 @@
 //! plain `changes` map (creations and renames then cannot be expressed).
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use tower_lsp_server::ls_types::*;
 
@@ -28,10 +28,14 @@ fn uri(session: &Session, path: &Path) -> Result<Uri, String> {
 }
 
 /// Converts a change. `Err` when the client cannot apply it (file operations without
-/// support) or a path has no URI.
+/// support) or a path has no URI. `analyzed`: the document versions the workspace's analysis
+/// reflects (`Live::versions`, read with the analysis the change was computed from) — the
+/// versions the edits apply to, so that the client refuses them once a buffer moved on
+/// instead of applying ranges to text they were not computed on.
 pub(crate) fn to_workspace_edit(
     session: &Session,
     change: &WorkspaceChange,
+    analyzed: &HashMap<PathBuf, i32>,
 ) -> Result<WorkspaceEdit, String> {
     let features = session.features();
     let encoding = features.encoding;
@@ -66,7 +70,10 @@ pub(crate) fn to_workspace_edit(
     let mut ops = Vec::new();
     for f in &change.edits {
         let uri = uri(session, &f.path)?;
-        let version = session.documents.version(&uri);
+        let version = analyzed
+            .get(&f.path)
+            .copied()
+            .or_else(|| session.documents.version(&uri));
         ops.push(DocumentChangeOperation::Edit(TextDocumentEdit {
             text_document: OptionalVersionedTextDocumentIdentifier { uri, version },
             edits: text_edits(&f.edits).into_iter().map(OneOf::Left).collect(),
@@ -106,4 +113,42 @@ pub(crate) fn to_workspace_edit(
         document_changes: Some(DocumentChanges::Operations(ops)),
         ..Default::default()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use skills_runtime::text::{LineIndex, TextRange};
+
+    use super::*;
+    use crate::session::ClientFeatures;
+
+    #[test]
+    fn edits_carry_the_version_they_were_computed_on_not_the_newest() {
+        let session = Session::new();
+        session.set_features(ClientFeatures {
+            document_changes: true,
+            ..ClientFeatures::default()
+        });
+        let path = PathBuf::from("/ws/skills/a/SKILL.md");
+        let uri = Uri::from_str("file:///ws/skills/a/SKILL.md").unwrap();
+        session.documents.open(uri.clone(), "name: a\n", 7);
+        session.document_opened(path.clone(), uri.clone());
+        let text = b"name: a\n";
+        let range = LineIndex::new(text).source_range(text, TextRange::new(6, 7));
+        let mut change = WorkspaceChange::default();
+        change.edit(&path, range, "b".into());
+        // The analysis is of version 6; the buffer is at 7 already.
+        let analyzed = HashMap::from([(path, 6)]);
+        let edit = to_workspace_edit(&session, &change, &analyzed).unwrap();
+        let Some(DocumentChanges::Operations(ops)) = edit.document_changes else {
+            panic!("{edit:?}");
+        };
+        let DocumentChangeOperation::Edit(e) = &ops[0] else {
+            panic!("{ops:?}");
+        };
+        assert_eq!(e.text_document.uri, uri);
+        assert_eq!(e.text_document.version, Some(6));
+    }
 }

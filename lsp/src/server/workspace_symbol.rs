@@ -19,11 +19,7 @@ pub(super) fn handle(
     let session = &server.session;
     let mut out = Vec::new();
     for root in session.all_roots() {
-        if let Some(affected) = root.flush(&session.documents) {
-            server
-                .scheduler
-                .send(super::scheduler::Task::Changed(root.clone(), affected));
-        }
+        server.flush(&root);
         let found = guarded("workspace/symbol", || {
             ide::workspace_symbols(&root.read().ws, &params.query)
         })?;

@@ -13,7 +13,7 @@ mod settings;
 mod workspace;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Instant;
 
@@ -80,6 +80,9 @@ pub(crate) struct Session {
     pub(crate) documents: DocumentStore,
     /// Model path → URI of every open document (so results point at the client's URI).
     open_paths: DashMap<PathBuf, Uri>,
+    /// The other way round: the model path each open document got when it was opened (the
+    /// path a URI maps to can change while it is open, e.g. when its directory goes away).
+    open_uris: DashMap<Uri, PathBuf>,
     folders: RwLock<Vec<Folder>>,
     /// (resolved path, path as the client spells it) of every folder, for path ↔ URI
     /// conversion. A lock of its own, taken last: conversions happen while a workspace is
@@ -91,6 +94,9 @@ pub(crate) struct Session {
     global_settings: RwLock<Option<ClientSettings>>,
     /// Problems with the client's settings (shown in `skills.serverStatus`).
     pub(crate) settings_problems: RwLock<Vec<String>>,
+    /// Number of `workspace/configuration` pulls started: only the answer to the latest is
+    /// applied (answers can arrive out of order).
+    settings_pulls: AtomicU64,
     /// Files outside every workspace folder, checked on their own.
     orphans: Arc<WorkspaceState>,
     shutdown: AtomicBool,
@@ -105,11 +111,13 @@ impl Session {
             features: OnceLock::new(),
             documents: DocumentStore::default(),
             open_paths: DashMap::new(),
+            open_uris: DashMap::new(),
             folders: RwLock::new(Vec::new()),
             folder_paths: RwLock::new(Vec::new()),
             init_settings: RwLock::new(ClientSettings::default()),
             global_settings: RwLock::new(None),
             settings_problems: RwLock::new(Vec::new()),
+            settings_pulls: AtomicU64::new(0),
             orphans: {
                 let orphans = WorkspaceState::placeholder(PathBuf::new(), None);
                 orphans.set_complete();
@@ -164,6 +172,16 @@ impl Session {
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+    }
+
+    /// Starts a settings pull; its number, for [`Session::is_latest_settings_pull`].
+    pub(crate) fn begin_settings_pull(&self) -> u64 {
+        self.settings_pulls.fetch_add(1, Ordering::SeqCst) + 1
+    }
+
+    /// Whether no pull started after pull `n` (else its answer is outdated).
+    pub(crate) fn is_latest_settings_pull(&self, n: u64) -> bool {
+        self.settings_pulls.load(Ordering::SeqCst) == n
     }
 
     pub(crate) fn set_init_settings(&self, settings: ClientSettings) {
@@ -264,6 +282,11 @@ impl Session {
         Some(resolved.unwrap_or(path))
     }
 
+    /// The model path of a document: the one it was opened with, else from its URI.
+    pub(crate) fn document_path(&self, uri: &Uri) -> Option<PathBuf> {
+        self.open_path(uri).or_else(|| self.model_path(uri))
+    }
+
     /// The URI to show for a runtime path: the open document's own, else the path as the
     /// client spells its folder.
     pub(crate) fn uri_for(&self, path: &Path) -> Option<Uri> {
@@ -279,11 +302,22 @@ impl Session {
     }
 
     pub(crate) fn document_opened(&self, path: PathBuf, uri: Uri) {
+        if let Some(before) = self.open_uris.insert(uri.clone(), path.clone()) {
+            self.open_paths.remove(&before);
+        }
         self.open_paths.insert(path, uri);
     }
 
-    pub(crate) fn document_closed(&self, path: &Path) {
-        self.open_paths.remove(path);
+    /// Forgets an open document; the model path it was opened with.
+    pub(crate) fn document_closed(&self, uri: &Uri) -> Option<PathBuf> {
+        let (_, path) = self.open_uris.remove(uri)?;
+        self.open_paths.remove(&path);
+        Some(path)
+    }
+
+    /// The model path an open document was opened with.
+    pub(crate) fn open_path(&self, uri: &Uri) -> Option<PathBuf> {
+        self.open_uris.get(uri).map(|p| p.clone())
     }
 
     /// The open document at a runtime path.

@@ -177,6 +177,9 @@ impl WorkspaceState {
         let mut affected = Affected::Files(Vec::new());
         for (path, uri) in dirty {
             let a = match docs.snapshot(&uri) {
+                // Analyzed at this version already: a flush that ran between a change and
+                // its `mark_dirty` took the text with it.
+                Some(snap) if live.versions.get(&path) == Some(&snap.version) => continue,
                 Some(snap) => {
                     let Live {
                         ws,
