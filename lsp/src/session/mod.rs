@@ -3,7 +3,7 @@
 //! No protocol I/O happens here.
 //!
 //! Lock order: the folders, then a workspace's live state, then the leaves (client settings,
-//! folder paths, open documents). Nothing takes them the other way round, and no lock is held
+//! folder paths, open documents, the URI → opened-path map `open_uris`). Nothing takes them the other way round, and no lock is held
 //! across an `.await`.
 
 mod capabilities;
