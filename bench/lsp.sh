@@ -30,20 +30,8 @@ echo "bench: cargo build --release -p skills-lsp, example lsp_bench" >&2
 cargo build --release -p skills-lsp >&2 || die "build failed"
 cargo build --release -p skills-lsp-tests --example lsp_bench >&2 || die "build failed"
 
-params="# params: skills=$SKILLS body_kb=$BODY_KB seed=$SEED invalid_pct=$INVALID_PCT"
-params+=" unknown_pct=$UNKNOWN_PCT near_miss_pct=$NEAR_MISS_PCT"
-if [[ -f "$ws/config/runtime.yaml" ]] && grep -qxF -- "$params" "$ws/config/runtime.yaml"; then
-    echo "bench: reusing $ws ($params)" >&2
-else
-    if [[ -e "$ws" ]] && [[ -n "$(ls -A "$ws")" ]] \
-        && ! grep -qs '^# Synthetic benchmark workspace' "$ws/config/runtime.yaml"; then
-        die "$ws exists and is not a generated workspace; refusing to replace it"
-    fi
-    echo "bench: generating $ws ($params)" >&2
-    python3 bench/gen_workspace.py "$ws" --skills "$SKILLS" --body-kb "$BODY_KB" \
-        --seed "$SEED" --invalid-pct "$INVALID_PCT" --unknown-pct "$UNKNOWN_PCT" \
-        --near-miss-pct "$NEAR_MISS_PCT" --force || die "workspace generation failed"
-fi
+source bench/workspace.sh
+ensure_workspace
 
 # Warm the page cache: the server's first index should not pay for the disk.
 find "$ws" -type f -print0 | xargs -0 cat > /dev/null

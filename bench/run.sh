@@ -40,20 +40,8 @@ cargo build --release -p skills-lsp >&2 || die "build failed"
 [[ -x "$bin" ]] || die "$bin not found after the build"
 
 # --- workspace -------------------------------------------------------------------------------
-params="# params: skills=$SKILLS body_kb=$BODY_KB seed=$SEED invalid_pct=$INVALID_PCT"
-params+=" unknown_pct=$UNKNOWN_PCT near_miss_pct=$NEAR_MISS_PCT"
-if [[ -f "$ws/config/runtime.yaml" ]] && grep -qxF -- "$params" "$ws/config/runtime.yaml"; then
-    echo "bench: reusing $ws ($params)" >&2
-else
-    if [[ -e "$ws" ]] && [[ -n "$(ls -A "$ws")" ]] \
-        && ! grep -qs '^# Synthetic benchmark workspace' "$ws/config/runtime.yaml"; then
-        die "$ws exists and is not a generated workspace; refusing to replace it"
-    fi
-    echo "bench: generating $ws ($params)" >&2
-    python3 bench/gen_workspace.py "$ws" --skills "$SKILLS" --body-kb "$BODY_KB" \
-        --seed "$SEED" --invalid-pct "$INVALID_PCT" --unknown-pct "$UNKNOWN_PCT" \
-        --near-miss-pct "$NEAR_MISS_PCT" --force || die "workspace generation failed"
-fi
+source bench/workspace.sh
+ensure_workspace
 n_files=$(find "$ws" -type f | wc -l)
 ws_bytes=$(find "$ws" -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}')
 
