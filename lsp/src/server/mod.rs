@@ -291,8 +291,9 @@ pub(crate) fn request_failed(message: impl Into<String>) -> Error {
     }
 }
 
-/// Runs a request's computation; a panic (a bug) becomes an internal error instead of taking
-/// the server down.
+/// Runs a request's computation, or a notification's handler; a panic (a bug) is logged and
+/// becomes an internal error (a request) or a dropped notification, instead of taking the
+/// server down (tower-lsp does not catch panics).
 pub(crate) fn guarded<T>(what: &str, f: impl FnOnce() -> T) -> Result<T> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|_| {
         tracing::error!("internal error in {what}");
@@ -308,7 +309,7 @@ impl LanguageServer for Server {
     }
 
     async fn initialized(&self, _: InitializedParams) {
-        initialized::handle(self);
+        let _ = guarded("initialized", || initialized::handle(self));
     }
 
     async fn shutdown(&self) -> Result<()> {
@@ -317,27 +318,33 @@ impl LanguageServer for Server {
     }
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
-        did_open::handle(self, params);
+        let _ = guarded("didOpen", || did_open::handle(self, params));
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
-        did_change::handle(self, params);
+        let _ = guarded("didChange", || did_change::handle(self, params));
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
-        did_close::handle(self, params);
+        let _ = guarded("didClose", || did_close::handle(self, params));
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
-        did_change_configuration::handle(self, params);
+        let _ = guarded("didChangeConfiguration", || {
+            did_change_configuration::handle(self, params)
+        });
     }
 
     async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
-        did_change_workspace_folders::handle(self, params);
+        let _ = guarded("didChangeWorkspaceFolders", || {
+            did_change_workspace_folders::handle(self, params)
+        });
     }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
-        did_change_watched_files::handle(self, params);
+        let _ = guarded("didChangeWatchedFiles", || {
+            did_change_watched_files::handle(self, params)
+        });
     }
 
     async fn diagnostic(

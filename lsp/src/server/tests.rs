@@ -730,3 +730,18 @@ fn diagnostic_refreshes_do_not_pile_up_while_the_client_has_not_answered() {
     assert_eq!(refreshes, 1, "{:#?}", c.held);
     assert!(c.shutdown());
 }
+
+#[test]
+fn a_panicking_handler_is_contained_and_reported_as_an_internal_error() {
+    let err = super::guarded("didChange", || -> () { panic!("a bug") }).unwrap_err();
+    assert_eq!(
+        err.code,
+        tower_lsp_server::jsonrpc::ErrorCode::InternalError
+    );
+    assert!(
+        err.message.contains("internal error in didChange"),
+        "{}",
+        err.message
+    );
+    assert_eq!(super::guarded("ok", || 7).unwrap(), 7);
+}
