@@ -659,6 +659,15 @@ fn an_outdated_settings_answer_arriving_last_is_not_applied() {
     let mut capabilities = push_client();
     capabilities["workspace"] = json!({"configuration": true});
     let mut c = Client::start(&t.root, capabilities);
+    // The pull spawned at `initialized` may arrive after `skills/indexed`: let it be answered
+    // (with defaults) first, so the two held pulls are the two this test triggers.
+    if !c
+        .history
+        .iter()
+        .any(|m| m["method"] == "workspace/configuration")
+    {
+        c.wait_for(|m| m["method"] == "workspace/configuration");
+    }
     c.held = Some(Vec::new());
     for _ in 0..2 {
         c.notify("workspace/didChangeConfiguration", json!({"settings": {}}));
