@@ -187,6 +187,15 @@ fn ms(d: Duration) -> String {
     format!("{:.2}", d.as_secs_f64() * 1000.0)
 }
 
+/// The "p50 / p99 ms" cell of a sorted series.
+fn p50_p99(sorted: &[Duration]) -> String {
+    format!(
+        "{} / {} ms",
+        ms(percentile(sorted, 0.5)),
+        ms(percentile(sorted, 0.99))
+    )
+}
+
 fn vm_kib(pid: u32, key: &str) -> Option<u64> {
     let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     s.lines()
@@ -427,11 +436,7 @@ fn main() {
             t.len()
         ),
         "p99 ≤ 5 ms",
-        format!(
-            "{} / {} ms",
-            ms(percentile(&t, 0.5)),
-            ms(percentile(&t, 0.99))
-        ),
+        p50_p99(&t),
         Some((percentile(&t, 0.99).as_secs_f64() * 1000.0, 5.0)),
     ));
 
@@ -451,11 +456,7 @@ fn main() {
             t.len()
         ),
         "p99 ≤ 5 ms",
-        format!(
-            "{} / {} ms",
-            ms(percentile(&t, 0.5)),
-            ms(percentile(&t, 0.99))
-        ),
+        p50_p99(&t),
         Some((percentile(&t, 0.99).as_secs_f64() * 1000.0, 5.0)),
     ));
     timed_change(
@@ -472,11 +473,7 @@ fn main() {
             t.len()
         ),
         "(no target)",
-        format!(
-            "{} / {} ms",
-            ms(percentile(&t, 0.5)),
-            ms(percentile(&t, 0.99))
-        ),
+        p50_p99(&t),
         None,
     ));
 
