@@ -487,6 +487,11 @@ impl Run {
     /// What a `skill_exec` call would run ([`super::ToolSet::skill_action`]). Resolving it reads and
     /// parses the skill's SKILL.md, so it runs on the blocking pool, off the run's task.
     pub(super) async fn skill_action(&self, call: &ToolCall) -> Option<SkillActionIntent> {
+        // The gate and the sanitizer read an action for `skill_exec` only: every other call
+        // skips the copy of its arguments and the trip to the blocking pool.
+        if call.name != "skill_exec" {
+            return None;
+        }
         let tools = self.setup.tools.clone();
         let (name, args, ctx) = (call.name.clone(), call.args.clone(), self.tool_ctx.clone());
         match tokio::task::spawn_blocking(move || tools.skill_action(&name, &args, &ctx)).await {
